@@ -77,16 +77,12 @@ class DataConfig(_Config):
     scaler: str = "standard"  # fitted on the training span only
 
     def __post_init__(self) -> None:
-        _check(
-            isinstance(self.target, str) and self.target != "", "target must be a column name"
-        )
+        _check(isinstance(self.target, str) and self.target != "", "target must be a column name")
         _check(
             isinstance(self.features, tuple) and all(isinstance(c, str) for c in self.features),
             "features must be a tuple of column names",
         )
-        _check(
-            len(set(self.features)) == len(self.features), "features must not repeat a column"
-        )
+        _check(len(set(self.features)) == len(self.features), "features must not repeat a column")
         _int_at_least("lookback", self.lookback, 1)
         _int_at_least("horizon", self.horizon, 1)
         _fraction("val_fraction", self.val_fraction, 0.0, 0.5)
@@ -121,9 +117,7 @@ class ModelConfig(_Config):
     orthogonal_init: bool = True  # orthogonal recurrent weights (W_hh)
 
     def __post_init__(self) -> None:
-        _check(
-            self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}"
-        )
+        _check(self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
         _int_at_least("input_size", self.input_size, 1)
         _int_at_least("hidden_size", self.hidden_size, 1)
         _check(self.hidden_size <= 4096, f"hidden_size must be <= 4096, got {self.hidden_size}")
@@ -205,6 +199,4 @@ class TrainConfig(_Config):
 
 
 def _is_pos(v: Any) -> bool:
-    return (
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
-    )
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0

@@ -1,0 +1,67 @@
+"""Command line: every module in this package that defines ``register(subparsers)`` adds a
+subcommand, so features add commands without editing a central list."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import pkgutil
+import sys
+from typing import Any
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description="LSTM Lab: train and inspect recurrent networks from the command line.",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: cores - 1, or $LSTMLAB_THREADS)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return parser
+
+
+def _clean(obj: Any) -> Any:
+    """NaN/inf become null so the output is strict JSON."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def emit(obj: dict, as_json: bool) -> None:
+    """Print a result as one JSON object, or as readable key: value lines."""
+    if as_json:
+        print(json.dumps(_clean(obj), allow_nan=False))
+        return
+    for key, value in obj.items():
+        print(f"{key}: {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    from core.device import configure_threads
+
+    configure_threads(args.threads)
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as e:  # bad settings or data: a clear message, no traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2

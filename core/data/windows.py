@@ -1,0 +1,197 @@
+"""From a series to supervised windows, without leaking the future.
+
+Order of operations, fixed by construction:
+1. split the rows chronologically into train / validation / test;
+2. fit the scaler on the training rows only;
+3. cut windows. A window belongs to the span that holds *all* of its K target
+   rows, so no training label comes from the validation or test span.
+
+Sample j of the whole series has inputs rows [j, j+T) and targets rows
+[j+T, j+T+K).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.config import DataConfig
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Per-column affine scaler: z = (x - shift) / scale."""
+
+    kind: str
+    shift: np.ndarray  # (C,)
+    scale: np.ndarray  # (C,)
+
+    @classmethod
+    def fit(cls, values: np.ndarray, kind: str = "standard") -> Scaler:
+        """values: (N, C), the training rows only."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2 or len(values) == 0:
+            raise ValueError("scaler needs a non-empty (rows, columns) array")
+        c = values.shape[1]
+        if kind == "standard":
+            shift, scale = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
+        elif kind == "minmax":
+            lo, hi = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+            shift, scale = lo, hi - lo
+        elif kind == "none":
+            shift, scale = np.zeros(c), np.ones(c)
+        else:
+            raise ValueError(f"unknown scaler {kind!r}")
+        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
+        return cls(kind, np.asarray(shift, np.float64), np.asarray(scale, np.float64))
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return (np.asarray(values, np.float64) - self.shift) / self.scale
+
+    def inverse(self, values: np.ndarray) -> np.ndarray:
+        return np.asarray(values, np.float64) * self.scale + self.shift
+
+    def column(self, i: int) -> Scaler:
+        return Scaler(self.kind, self.shift[i : i + 1], self.scale[i : i + 1])
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "shift": self.shift.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Scaler:
+        return cls(
+            d["kind"], np.asarray(d["shift"], np.float64), np.asarray(d["scale"], np.float64)
+        )
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Supervised samples of one span."""
+
+    x: np.ndarray  # (M, T, F) float32, scaled inputs
+    y: np.ndarray  # (M, K) float32, scaled targets
+    start: np.ndarray  # (M,) row of each sample's first target (position in the series)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a model needs, plus what is needed to undo the scaling."""
+
+    train: Windows
+    val: Windows
+    test: Windows
+    feature_scaler: Scaler  # over config.input_columns
+    target_scaler: Scaler  # over config.target
+    index: pd.Index  # the series' index (dates or steps), length N
+    target: np.ndarray  # (N,) unscaled target column
+    train_end: int  # rows [0, train_end) are training rows
+    val_end: int  # rows [train_end, val_end) validation, [val_end, N) test
+    config: DataConfig
+
+    def span(self, name: str) -> Windows:
+        if name not in ("train", "val", "test"):
+            raise ValueError(f"span must be train, val or test, got {name!r}")
+        return getattr(self, name)
+
+    def span_rows(self, name: str) -> tuple[int, int]:
+        n = len(self.index)
+        return {
+            "train": (0, self.train_end),
+            "val": (self.train_end, self.val_end),
+            "test": (self.val_end, n),
+        }[name]
+
+
+def split_points(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int]:
+    """Row boundaries (train_end, val_end) of a chronological split of n rows."""
+    n_test = round(n * test_fraction)
+    n_val = round(n * val_fraction)
+    return n - n_val - n_test, n - n_test
+
+
+def make_windows(
+    features: np.ndarray, target: np.ndarray, lookback: int, horizon: int, lo: int, hi: int
+) -> Windows:
+    """All windows whose K target rows lie inside rows [lo, hi). Vectorized.
+
+    features: (N, F) scaled inputs; target: (N,) scaled target.
+    Returns x (M, T, F), y (M, K), start (M,) with start = first target row.
+    """
+    n = len(features)
+    first = max(lo, lookback)  # first target row needs T input rows before it
+    last = min(hi, n) - horizon  # last allowed first-target row
+    if last < first:
+        f = features.shape[1]
+        return Windows(
+            np.zeros((0, lookback, f), np.float32),
+            np.zeros((0, horizon), np.float32),
+            np.zeros(0, np.int64),
+        )
+    start = np.arange(first, last + 1)
+    # sliding_window_view gives (N-T+1, F, T): window w covers rows [w, w+T)
+    xv = np.lib.stride_tricks.sliding_window_view(features, lookback, axis=0)
+    x = xv[start - lookback].transpose(0, 2, 1)  # (M, T, F)
+    yv = np.lib.stride_tricks.sliding_window_view(target, horizon)  # (N-K+1, K)
+    y = yv[start]
+    return Windows(np.ascontiguousarray(x, np.float32), np.ascontiguousarray(y, np.float32), start)
+
+
+def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
+    """Split by time, fit scalers on the training rows, then window every span."""
+    cols = list(config.input_columns)
+    missing = [c for c in [*cols, config.target] if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"column(s) not in the data: {', '.join(missing)}; "
+            f"available: {', '.join(map(str, frame.columns))}"
+        )
+    data = frame[cols].to_numpy(np.float64)
+    target = frame[config.target].to_numpy(np.float64)
+    if not np.isfinite(data).all() or not np.isfinite(target).all():
+        bad = int((~np.isfinite(data)).any(axis=1).sum() + (~np.isfinite(target)).sum())
+        raise ValueError(
+            f"the data has {bad} missing or infinite value(s); fill or drop them before training"
+        )
+    n = len(frame)
+    t, k = config.lookback, config.horizon
+    train_end, val_end = split_points(n, config.val_fraction, config.test_fraction)
+    need = t + k
+    if train_end < need + 1:
+        raise ValueError(
+            f"only {train_end} training rows for lookback {t} + horizon {k}: "
+            "use a shorter lookback, a smaller validation/test share or more data"
+        )
+    feature_scaler = Scaler.fit(data[:train_end], config.scaler)
+    target_scaler = Scaler.fit(target[:train_end, None], config.scaler)
+    xs = feature_scaler.transform(data)
+    ys = target_scaler.transform(target[:, None])[:, 0]
+    spans = {
+        name: make_windows(xs, ys, t, k, lo, hi)
+        for name, (lo, hi) in {
+            "train": (0, train_end),
+            "val": (train_end, val_end),
+            "test": (val_end, n),
+        }.items()
+    }
+    if config.val_fraction > 0 and len(spans["val"]) == 0:
+        raise ValueError(
+            f"the validation span ({val_end - train_end} rows) is shorter than the "
+            f"horizon {k}: raise val_fraction or use more data"
+        )
+    return Prepared(
+        spans["train"],
+        spans["val"],
+        spans["test"],
+        feature_scaler,
+        target_scaler,
+        frame.index,
+        target,
+        train_end,
+        val_end,
+        config,
+    )

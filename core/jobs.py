@@ -1,0 +1,265 @@
+"""Background jobs that never touch the UI.
+
+A :class:`Job` runs a function on its own thread. The function receives a
+:class:`JobContext`: it checks ``ctx.stop_event`` (the trainer does, every
+batch) and publishes progress with ``ctx.publish(...)``. The UI polls
+``job.snapshot()``, a copy taken under a lock, so the page can redraw as often
+as it likes without ever blocking or being blocked by training.
+
+A :class:`JobManager` caps how many jobs run at once across every session of the
+server; ``submit`` raises :class:`Busy` with a message for the user beyond it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from core.device import configure_threads
+from core.trainer import Callback, FitResult, Trainer
+
+QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
+FINISHED = (DONE, STOPPED, FAILED)
+MAX_HISTORY = 5000  # epochs kept in a snapshot: bounded memory per session
+
+
+class Busy(RuntimeError):
+    """The server already runs as many jobs as it allows."""
+
+
+def explain_error(exc: BaseException) -> str:
+    """A sentence a user can act on, for errors raised inside a job."""
+    if isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower():
+        return (
+            "the device ran out of memory. Try a smaller batch size, hidden size, "
+            "number of layers or lookback window"
+        )
+    if isinstance(exc, (ValueError, KeyError)):
+        return str(exc).strip("'\"")
+    if isinstance(exc, OSError):
+        return f"a file or disk operation failed ({exc.strerror or exc}); check free disk space"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class JobContext:
+    """What a job's function sees: the stop flag and a way to publish progress."""
+
+    def __init__(self, job: Job):
+        self._job = job
+        self.stop_event = job.stop_event
+
+    @property
+    def should_stop(self) -> bool:
+        return self.stop_event.is_set()
+
+    def publish(self, **progress: Any) -> None:
+        """Merge progress fields into the job's shared state (copied, under the lock)."""
+        self._job._publish(progress)
+
+    def append(self, key: str, item: Any, limit: int = MAX_HISTORY) -> None:
+        """Append to a list field, keeping at most ``limit`` items."""
+        self._job._append(key, item, limit)
+
+
+class Job:
+    """One unit of background work with a thread-safe progress snapshot."""
+
+    def __init__(
+        self,
+        fn: Callable[[JobContext], Any],
+        name: str = "job",
+        kind: str = "train",
+        meta: dict | None = None,
+    ):
+        self.id = uuid.uuid4().hex[:8]
+        self.name = name
+        self.kind = kind
+        self.meta = dict(meta or {})
+        self.stop_event = threading.Event()
+        self._fn = fn
+        self._lock = threading.Lock()
+        self._state: dict[str, Any] = {"status": QUEUED, "message": "", "history": []}
+        self._result: Any = None
+        self._thread: threading.Thread | None = None
+        self._release: Callable[[], None] | None = None
+        self.created = time.time()
+        self.started: float | None = None
+        self.finished: float | None = None
+
+    # -- worker side --------------------------------------------------------------------------
+    def _publish(self, progress: dict) -> None:
+        progress = copy.deepcopy(progress)
+        with self._lock:
+            self._state.update(progress)
+
+    def _append(self, key: str, item: Any, limit: int) -> None:
+        item = copy.deepcopy(item)
+        with self._lock:
+            items = self._state.setdefault(key, [])
+            items.append(item)
+            if len(items) > limit:
+                del items[: len(items) - limit]
+
+    def _main(self) -> None:
+        self.started = time.time()
+        self._publish({"status": RUNNING})
+        try:
+            result = self._fn(JobContext(self))
+            with self._lock:
+                self._result = result
+                if self._state.get("status") == RUNNING:
+                    self._state["status"] = STOPPED if self.stop_event.is_set() else DONE
+        except BaseException as exc:  # everything is reported, nothing escapes the thread
+            with self._lock:
+                self._state["status"] = FAILED
+                self._state["message"] = explain_error(exc)
+                self._state["traceback"] = traceback.format_exc(limit=8)
+        finally:
+            self.finished = time.time()
+            if self._release is not None:
+                self._release()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+
+    # -- UI side ------------------------------------------------------------------------------
+    def start(self, release: Callable[[], None] | None = None) -> Job:
+        self._release = release
+        self._thread = threading.Thread(
+            target=self._main, name=f"lstmlab-{self.kind}-{self.id}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the job to stop; it finishes its current batch and keeps its last epoch."""
+        self.stop_event.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.done
+
+    @property
+    def status(self) -> str:
+        with self._lock:
+            return self._state["status"]
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def result(self) -> Any:
+        with self._lock:
+            return self._result
+
+    def snapshot(self) -> dict:
+        """A deep copy of the progress, safe to read and draw while the job runs."""
+        with self._lock:
+            snap = copy.deepcopy(self._state)
+        now = self.finished or time.time()
+        snap["elapsed"] = (now - self.started) if self.started else 0.0
+        snap.update(id=self.id, name=self.name, kind=self.kind, meta=dict(self.meta))
+        return snap
+
+
+class JobManager:
+    """Caps concurrent jobs across the whole server (every session shares one manager)."""
+
+    def __init__(self, max_jobs: int = 2):
+        self.max_jobs = max_jobs
+        self._lock = threading.Lock()
+        self._running: dict[str, Job] = {}
+
+    def running(self) -> list[Job]:
+        with self._lock:
+            return list(self._running.values())
+
+    def submit(self, job: Job) -> Job:
+        """Start the job, or raise Busy when the cap is reached."""
+        with self._lock:
+            if len(self._running) >= self.max_jobs:
+                n = len(self._running)
+                raise Busy(
+                    f"busy: {n} training job{'s are' if n != 1 else ' is'} running on this "
+                    f"server (the limit is {self.max_jobs}); try again shortly"
+                )
+            self._running[job.id] = job
+
+        def release() -> None:
+            with self._lock:
+                self._running.pop(job.id, None)
+
+        return job.start(release=release)
+
+
+# -- trainer -> job progress -------------------------------------------------------------------
+
+
+class ProgressCallback(Callback):
+    """Publishes the trainer's progress into a job: epoch records, batch position, ETA."""
+
+    def __init__(self, ctx: JobContext, every_s: float = 0.25):
+        self.ctx = ctx
+        self.every_s = every_s
+        self._last = 0.0
+        self._t0 = time.perf_counter()
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        from core.device import describe_device
+
+        self._t0 = time.perf_counter()
+        self.ctx.publish(
+            epochs=trainer.cfg.epochs, epoch=0, batch=0, device=describe_device(trainer.device)
+        )
+
+    def on_batch_end(self, trainer: Trainer, epoch: int, batch: int, n_batches: int) -> None:
+        now = time.perf_counter()
+        if now - self._last >= self.every_s:  # throttled: the UI needs ~1 update per second
+            self._last = now
+            self.ctx.publish(
+                epoch=epoch,
+                batch=batch,
+                n_batches=n_batches,
+                eta_s=self._eta(trainer, epoch - 1 + batch / n_batches),
+            )
+
+    def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
+        self.ctx.append("history", record)
+        self.ctx.publish(epoch=record["epoch"], batch=0, eta_s=self._eta(trainer, record["epoch"]))
+
+    def on_train_end(self, trainer: Trainer, result: FitResult) -> None:
+        self.ctx.publish(
+            reason=result.reason, message=result.message, best_epoch=result.best_epoch, eta_s=0.0
+        )
+
+    def _eta(self, trainer: Trainer, done_epochs: float) -> float:
+        spent = time.perf_counter() - self._t0
+        if done_epochs <= 0:
+            return math.nan
+        return spent / done_epochs * (trainer.cfg.epochs - done_epochs)
+
+
+def training_job(
+    fn: Callable[[JobContext], Any],
+    name: str,
+    kind: str = "train",
+    meta: dict | None = None,
+    threads: int | None = None,
+) -> Job:
+    """A job whose function trains: torch threads are set deliberately first."""
+
+    def run(ctx: JobContext) -> Any:
+        n = configure_threads(threads)
+        ctx.publish(threads=n)
+        return fn(ctx)
+
+    return Job(run, name=name, kind=kind, meta=meta)

@@ -1,0 +1,56 @@
+"""LSTM Lab entry point: only a router (run from the repo root:
+``python -m streamlit run dashboard/app.py``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import jobs  # noqa: E402
+from dashboard.ui import device_caption  # noqa: E402
+
+# (file, title, icon); a page appears once its file exists
+PAGES = {
+    "Lab": [
+        ("home.py", "Home", ":material/home:"),
+        ("train.py", "Train", ":material/model_training:"),
+        ("gates.py", "Gates", ":material/grid_on:"),
+        ("runs.py", "Runs", ":material/inventory_2:"),
+    ],
+    "Data": [
+        ("upload.py", "Your data", ":material/upload_file:"),
+        ("stocks.py", "Stocks", ":material/candlestick_chart:"),
+    ],
+    "Lessons": [
+        ("compare.py", "RNN vs GRU vs LSTM", ":material/compare_arrows:"),
+        ("text.py", "Text generation", ":material/edit_note:"),
+        ("sentiment.py", "Sentiment", ":material/sentiment_satisfied:"),
+    ],
+}
+
+
+def navigation() -> st.navigation:
+    sections = {}
+    for section, pages in PAGES.items():
+        found = [
+            st.Page(ROOT / "pages" / f, title=t, icon=i, default=(f == "home.py"))
+            for f, t, i in pages
+            if (ROOT / "pages" / f).exists()
+        ]
+        if found:
+            sections[section] = found
+    return st.navigation(sections)
+
+
+st.set_page_config(page_title="LSTM Lab", page_icon=":material/neurology:", layout="wide")
+page = navigation()
+with st.sidebar:
+    st.caption(f"Device: {device_caption()}")
+    jobs.sidebar_status()
+page.run()

@@ -1,0 +1,165 @@
+"""The per-session holder of background jobs, the server-wide cap, and the sidebar status.
+
+Jobs themselves (``core.jobs``) never call Streamlit; this module is the only
+place where jobs meet the UI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.jobs import FAILED, FINISHED, Busy, Job, JobManager, training_job
+
+HOLDER_KEY = "_lstmlab_jobs"
+# a job whose browser is gone this long is stopped: longer than the reconnect window
+# (server.disconnectedSessionTTL, 120 s by default) so a brief drop loses nothing
+ORPHAN_GRACE_S = float(os.environ.get("LSTMLAB_ORPHAN_GRACE_S", "180"))
+MAX_JOBS = int(os.environ.get("LSTMLAB_MAX_JOBS", "2"))
+
+
+class SessionJobs:
+    """The jobs of one browser session, by kind ("train", "compare", "text", ...)."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, Job] = {}
+        self.collected: set[str] = set()
+        self._timer: threading.Timer | None = None
+
+    def get(self, kind: str) -> Job | None:
+        return self.jobs.get(kind)
+
+    def active(self) -> list[Job]:
+        return [j for j in self.jobs.values() if not j.done]
+
+    def stop_all(self) -> None:
+        for job in self.jobs.values():
+            job.stop()
+
+    # -- orphan handling: armed when the websocket goes, cancelled when it comes back --
+    def arm_orphan_timer(self, grace_s: float = ORPHAN_GRACE_S) -> None:
+        self.cancel_orphan_timer()
+        if self.active():
+            self._timer = threading.Timer(grace_s, self.stop_all)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def cancel_orphan_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+@st.cache_resource(show_spinner=False)
+def manager() -> JobManager:
+    """One manager for the whole server: the cap on concurrent jobs is global."""
+    return JobManager(max_jobs=MAX_JOBS)
+
+
+class _Presence:
+    """Lives in a session-scoped cache: released on every websocket disconnect."""
+
+    def __init__(self, holder: SessionJobs):
+        self.holder = holder
+        holder.cancel_orphan_timer()  # (re)connected: nothing to stop
+
+
+@st.cache_resource(
+    scope="session", on_release=lambda p: p.holder.arm_orphan_timer(), show_spinner=False
+)
+def _presence(_holder: SessionJobs) -> _Presence:
+    return _Presence(_holder)
+
+
+def holder() -> SessionJobs:
+    """This session's job holder (created on first use)."""
+    if HOLDER_KEY not in st.session_state:
+        st.session_state[HOLDER_KEY] = SessionJobs()
+    h = st.session_state[HOLDER_KEY]
+    with contextlib.suppress(Exception):  # no session context (bare mode): nothing to guard
+        _presence(h)
+    return h
+
+
+def start_job(
+    kind: str, fn: Callable, name: str, result_key: str, meta: dict | None = None
+) -> Job | None:
+    """Start a training job for this session; shows a message and returns None when busy.
+
+    When the job ends, its result is stored in ``st.session_state[result_key]``.
+    """
+    h = holder()
+    current = h.get(kind)
+    if current is not None and not current.done:
+        st.warning("A job of this kind is already running in this session: stop it first.")
+        return None
+    job = training_job(fn, name=name, kind=kind, meta={**(meta or {}), "result_key": result_key})
+    try:
+        manager().submit(job)
+    except Busy as e:
+        st.warning(str(e).capitalize() + ".", icon=":material/hourglass_top:")
+        return None
+    h.jobs[kind] = job
+    h.collected.discard(job.id)
+    return job
+
+
+def collect_finished() -> list[Job]:
+    """Move results of finished jobs into session state (once each); returns those jobs."""
+    h = holder()
+    newly = []
+    for job in h.jobs.values():
+        if job.done and job.id not in h.collected:
+            h.collected.add(job.id)
+            key = job.meta.get("result_key")
+            if key and job.result is not None and job.status != FAILED:
+                st.session_state[key] = job.result
+            newly.append(job)
+    return newly
+
+
+def _fmt_s(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "…"
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@st.fragment(run_every=1.0)
+def sidebar_status() -> None:
+    """Shown on every page: what this session's jobs are doing."""
+    h = holder()
+    if collect_finished():
+        st.rerun(scope="app")  # pages redraw with the new results
+    if not h.jobs:
+        st.caption("No training job in this session yet.")
+        return
+    for kind, job in h.jobs.items():
+        snap = job.snapshot()
+        status = snap["status"]
+        epochs = snap.get("epochs") or 0
+        epoch = snap.get("epoch") or 0
+        label = f"**{kind}** · {snap['name']}"
+        if status in FINISHED:
+            icon = {"done": "✅", "stopped": "⏹️", "failed": "⚠️"}[status]
+            st.caption(f"{icon} {label}: {status} after {_fmt_s(snap['elapsed'])}")
+        else:
+            frac = min(
+                1.0,
+                (epoch + (snap.get("batch", 0) / max(snap.get("n_batches", 1), 1)))
+                / max(epochs, 1),
+            )
+            st.progress(
+                frac, text=f"{label}: epoch {epoch}/{epochs}, ETA {_fmt_s(snap.get('eta_s'))}"
+            )
+            if st.button("Stop", key=f"sidebar-stop-{kind}", icon=":material/stop:"):
+                job.stop()
+    n = len(manager().running())
+    st.caption(
+        f"Server: {n} of {manager().max_jobs} job slots in use · {time.strftime('%H:%M:%S')}"
+    )

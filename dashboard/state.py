@@ -1,0 +1,53 @@
+"""Session-state keys and accessors: no page reads st.session_state keys directly."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data import Dataset, load_sample
+
+RUN_KEY = "run"  # the session's current trained forecaster (core.forecast.ForecastRun)
+DATASETS_KEY = "datasets"  # name -> Dataset (sample, uploaded, downloaded)
+DEFAULT_SAMPLE = "MSFT"
+SAMPLE_ROWS = 2500  # the offline default: the last ~10 years of MSFT
+
+
+@st.cache_resource(show_spinner=False)
+def offline_sample() -> Dataset:
+    """Read-only, shared by every session: the bundled stock history."""
+    return load_sample(DEFAULT_SAMPLE, last=SAMPLE_ROWS)
+
+
+def datasets() -> dict[str, Dataset]:
+    """The data sources of this session; the offline sample is always there."""
+    if DATASETS_KEY not in st.session_state:
+        sample = offline_sample()
+        st.session_state[DATASETS_KEY] = {sample.name: sample}
+    return st.session_state[DATASETS_KEY]
+
+
+def add_dataset(ds: Dataset) -> None:
+    """Make a dataset (an upload, a download) a data source on every page of the session."""
+    datasets()[ds.name] = ds
+
+
+def current_run():
+    """The session's trained forecaster, or None."""
+    return st.session_state.get(RUN_KEY)
+
+
+def set_current_run(run) -> None:
+    st.session_state[RUN_KEY] = run
+
+
+def require_run():
+    """Guard clause for pages that need a trained run."""
+    run = current_run()
+    if run is None:
+        st.info(
+            "Train a model first: this page shows the inside of the session's trained network.",
+            icon=":material/model_training:",
+        )
+        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/school:")
+        st.stop()
+    return run

@@ -1,0 +1,24 @@
+"""Small shared UI pieces."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.device import describe_device, resolve_device
+
+
+def device_caption() -> str:
+    """Where training would run now: GPU name and memory, or CPU and thread count."""
+    from core.device import default_threads
+
+    dev = resolve_device("auto")
+    info = describe_device(dev)
+    if info["type"] == "cpu":
+        return f"CPU, {default_threads()} training thread(s) of {info['cores']} cores"
+    return info["label"]
+
+
+def metric_row(items: dict[str, str]) -> None:
+    cols = st.columns(len(items))
+    for col, (label, value) in zip(cols, items.items(), strict=True):
+        col.metric(label, value)

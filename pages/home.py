@@ -1,0 +1,89 @@
+"""Home: what the lab does, and a one-click start on the offline default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.config import DataConfig
+from core.forecast import forecast_task
+from core.presets import PRESETS
+from dashboard import jobs, state
+from dashboard.figures import loss_figure, series_figure
+
+PAGES_DIR = Path(__file__).resolve().parent
+
+st.title("LSTM Lab")
+st.markdown(
+    "Train recurrent networks **live** and look inside them. Pick data, press *Train*, and "
+    "watch the loss fall; then open the **real gate activations** of the network you just "
+    "trained: input, forget and output gates, candidate, cell and hidden state, unit by unit."
+)
+col_text, col_start = st.columns([3, 2], gap="large")
+with col_text:
+    st.markdown(
+        "- **Train**: LSTM, GRU or plain RNN on stock prices, synthetic series or your own "
+        "CSV, on the GPU when there is one.\n"
+        "- **Gates**: heatmaps of every gate over time, per unit, and how they organise "
+        "themselves epoch by epoch.\n"
+        "- **Stocks**: forecasts judged honestly against the naive last-value baseline.\n"
+        "- **Lessons**: the classic tutorials made interactive: vanishing gradients, "
+        "stacked and bidirectional layers, clipping, forget-gate bias, text generation."
+    )
+sample = state.offline_sample()
+with col_start:
+    st.subheader("Start here", anchor=False)
+    st.caption(
+        f"Offline default: {sample.provenance['title']}, the last {len(sample.frame):,} "
+        "trading days, bundled with the app (no network needed)."
+    )
+    preset = PRESETS["quick demo"]
+    if st.button(
+        "Train the quick demo on MSFT",
+        type="primary",
+        icon=":material/play_arrow:",
+        key="home-start",
+    ):
+        data_cfg = DataConfig(target="Close", lookback=30, horizon=1)
+        job = jobs.start_job(
+            "train",
+            forecast_task(sample, data_cfg, preset["model"], preset["train"]),
+            name="quick demo · MSFT Close",
+            result_key=state.RUN_KEY,
+        )
+        if job is not None and (PAGES_DIR / "train.py").exists():
+            st.switch_page("pages/train.py")
+    st.caption(preset["help"])
+
+st.plotly_chart(
+    series_figure(sample.frame, "Close", title="MSFT close (offline sample, USD)"),
+    width="stretch",
+    key="home-series",
+)
+
+
+@st.fragment(run_every=1.0)
+def live_progress() -> None:
+    job = jobs.holder().get("train")
+    if job is None:
+        return
+    snap = job.snapshot()
+    st.plotly_chart(
+        loss_figure(
+            snap.get("history", []),
+            title=f"Live loss: {snap['name']}",
+            best_epoch=snap.get("best_epoch"),
+            height=300,
+        ),
+        width="stretch",
+        key="home-loss",
+    )
+    if snap["status"] == "failed":
+        st.error(snap.get("message") or "training failed", icon=":material/error:")
+    elif snap.get("message"):
+        st.caption(snap["message"])
+
+
+if not (PAGES_DIR / "train.py").exists():
+    live_progress()

@@ -1,0 +1,174 @@
+"""Shared fixtures: CPU threads, no network, Streamlit AppTest and a real browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ARTIFACTS = ROOT / "artifacts"
+APP = ROOT / "dashboard" / "app.py"
+CHROMIUM = "/usr/bin/chromium"
+
+os.environ.setdefault("LSTMLAB_THREADS", "1")
+os.environ.setdefault("LSTMLAB_RUNS_DIR", str(ROOT / "artifacts" / "test-runs"))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+torch.set_num_threads(int(os.environ["LSTMLAB_THREADS"]))
+
+
+# -- offline: any connection outside loopback fails fast ------------------------------------
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (
+        host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")
+    ):
+        raise OSError(f"network disabled in tests: refused connection to {host}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(
+        socket, "getaddrinfo", _offline_getaddrinfo(socket.getaddrinfo), raising=True
+    )
+
+
+def _offline_getaddrinfo(real):
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in (None, "localhost", "127.0.0.1", "::1", "0.0.0.0"):
+            raise socket.gaierror(f"network disabled in tests: no lookup of {host}")
+        return real(host, *args, **kwargs)
+
+    return getaddrinfo
+
+
+# -- Streamlit ----------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches():
+    """Every AppTest shares one session id: clear shared caches between tests."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+@pytest.fixture
+def app():
+    """A fresh AppTest of the whole app (the router), not yet run."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(APP), default_timeout=120)
+
+
+def run_page(at, page: str):
+    """Run the router, then switch to ``page`` (e.g. "train.py") and run it."""
+    at.run()
+    at.switch_page(f"../pages/{page}")
+    return at.run()
+
+
+def poll(at, until, timeout: float = 60.0, interval: float = 0.3):
+    """Re-run the app until ``until(at)`` is true (background jobs advance meanwhile)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        at.run()
+        if until(at):
+            return at
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def errors_of(at) -> list[str]:
+    return [e.value for e in at.error] + [str(e.value) for e in at.exception]
+
+
+# -- a real server and a real browser ------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """The dashboard started as a subprocess, as a user would start it."""
+    port = _free_port()
+    env = dict(os.environ, LSTMLAB_THREADS="1", PYTHONUNBUFFERED="1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit-server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    break
+        except OSError:
+            time.sleep(0.5)
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited early; see {log.name}")
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not become healthy in 120 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run scripts/setup.sh --dev")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+
+
+def wait_ready(page, timeout: float = 90_000) -> None:
+    """Wait until the app is connected and its script has finished running."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout
+    )
+    page.wait_for_selector("[data-test-script-state='notRunning']", timeout=timeout)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
