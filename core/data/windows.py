@@ -152,10 +152,12 @@ def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
         )
     data = frame[cols].to_numpy(np.float64)
     target = frame[config.target].to_numpy(np.float64)
-    if not np.isfinite(data).all() or not np.isfinite(target).all():
-        bad = int((~np.isfinite(data)).any(axis=1).sum() + (~np.isfinite(target)).sum())
+    bad_rows = ~(np.isfinite(data).all(axis=1) & np.isfinite(target))
+    if bad_rows.any():
+        first = int(np.argmax(bad_rows))
         raise ValueError(
-            f"the data has {bad} missing or infinite value(s); fill or drop them before training"
+            f"the data has {int(bad_rows.sum())} row(s) with missing or infinite values "
+            f"(first at {frame.index[first]}); fill or drop them before training"
         )
     n = len(frame)
     t, k = config.lookback, config.horizon
