@@ -1,0 +1,35 @@
+"""Shared bench helpers: the machine description and a plain table printer."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+
+import torch
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{platform.node()} · {platform.system()} {platform.machine()} ({cpu}) · "
+            f"{os.cpu_count()} cores · torch {torch.__version__}, "
+            f"{torch.get_num_threads()} thread(s) · {gpu}")  # fmt: skip
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = lambda r: "| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(cells[0]), sep, *(line(r) for r in cells[1:])])
+
+
+def _fmt(c) -> str:
+    if isinstance(c, float):
+        return f"{c:,.3g}" if abs(c) < 100 else f"{c:,.0f}"
+    return str(c)
+
+
+def median(xs):
+    return statistics.median(xs)
