@@ -19,6 +19,7 @@ from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset, Scaler, prepare
 from core.forecast import ForecastRun
 from core.models import RecurrentForecaster
+from core.trainer import FitResult
 
 FORMAT = "lstm-lab/forecaster"
 VERSION = 1
@@ -135,6 +136,8 @@ def load_run(source, dataset: Dataset) -> ForecastRun:
         prepared,
         dataset,
     )
+    if ckpt.get("fit"):
+        run.fit = FitResult(**ckpt["fit"])
     return run
 
 

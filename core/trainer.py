@@ -101,10 +101,19 @@ class Trainer:
         self.history: list[dict] = []
         self.epoch = 0
         self.optimizer: torch.optim.Optimizer | None = None
+        self.data_on_device = True
 
     # -- helpers --------------------------------------------------------------------------
     def _to_device(self, tensors: Tensors) -> Tensors:
-        return tuple(t.to(self.device) for t in tensors)
+        """The whole dataset on the device when it fits; else it stays on the CPU and each
+        batch is copied over (slower, but it trains)."""
+        try:
+            return tuple(t.to(self.device) for t in tensors)
+        except torch.OutOfMemoryError:
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            self.data_on_device = False
+            return tuple(t.pin_memory() if self.device.type == "cuda" else t for t in tensors)
 
     @torch.no_grad()
     def evaluate(self, tensors: Tensors, batch_size: int | None = None) -> float:
@@ -116,7 +125,7 @@ class Trainer:
         self.model.eval()
         total = torch.zeros((), device=self.device)
         for i in range(0, n, bs):
-            batch = tuple(t[i : i + bs] for t in tensors)
+            batch = tuple(t[i : i + bs].to(self.device) for t in tensors)
             out = self.model(*batch[:-1])
             total += self.loss_fn(out, batch[-1]) * len(batch[-1])
         self.model.train()
@@ -161,7 +170,9 @@ class Trainer:
         for epoch in range(1, cfg.epochs + 1):
             self.epoch = epoch
             t0 = time.perf_counter()
-            perm = torch.randperm(n, generator=gen).to(self.device)
+            perm = torch.randperm(n, generator=gen)
+            if self.data_on_device:
+                perm = perm.to(self.device)
             loss_sum = torch.zeros((), device=self.device)
             gnorm_sum = torch.zeros((), device=self.device)
             stopped = False
@@ -171,6 +182,8 @@ class Trainer:
                     break
                 idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
                 batch = tuple(t[idx] for t in train)
+                if not self.data_on_device:
+                    batch = tuple(t.to(self.device, non_blocking=True) for t in batch)
                 out = self.model(*batch[:-1])
                 loss = self.loss_fn(out, batch[-1])
                 opt.zero_grad(set_to_none=True)
