@@ -349,6 +349,13 @@ def test_unparseable_dates_are_dropped_with_row_numbers():
     ]
 
 
+def test_padded_cells_and_dates_are_trimmed():
+    df, report = parse('Date , V\n 2024-01-01 , 1 \n2024-01-02  ,  2\n"2024-01-03 ",3\n')
+    assert list(df.index) == list(dates("2024-01-01", "2024-01-02", "2024-01-03"))
+    assert df.index.name == "Date" and df["V"].tolist() == [1.0, 2.0, 3.0]
+    assert report.dropped_count == 0 and report.junk == {}
+
+
 def test_headerless_file_gets_named_columns():
     df, report = parse("2024-01-01,1.5,7\n2024-01-02,2.5,8\n")
     assert list(df.columns) == ["column 2", "column 3"] and df.index.name == "Date"

@@ -446,7 +446,7 @@ def _read_source(source: Any, max_bytes: int) -> tuple[bytes | str, str]:
             raise _size_error(label, size, max_bytes)
         try:
             with path.open("rb") as fh:
-                data: bytes | str = fh.read(max_bytes + 1)
+                data: bytes | str = fh.read()  # size checked above; read() pre-sizes
         except OSError as exc:
             raise DataError(f"Could not open {label}: {exc.strerror or exc}") from None
     elif isinstance(source, (bytes, bytearray, memoryview)):
@@ -460,7 +460,7 @@ def _read_source(source: Any, max_bytes: int) -> tuple[bytes | str, str]:
                 source.seek(0)
         except (AttributeError, OSError, ValueError):
             pass
-        data = source.read(max_bytes + 1)
+        data = source.read() if size is not None else _read_capped(source, max_bytes)
         if not isinstance(data, (bytes, bytearray, str)):
             raise DataError(f"Reading {label} gave {type(data).__name__}, not bytes or text.")
         data = bytes(data) if isinstance(data, bytearray) else data
@@ -472,6 +472,21 @@ def _read_source(source: Any, max_bytes: int) -> tuple[bytes | str, str]:
     if length > max_bytes:
         raise _size_error(label, length, max_bytes)
     return data, label
+
+
+def _read_capped(stream: Any, max_bytes: int) -> bytes | str:
+    """Read at most ``max_bytes + 1`` in 1 MiB chunks (``read(n)`` would allocate n up front)."""
+    chunks: list[Any] = []
+    total = 0
+    while total <= max_bytes:
+        chunk = stream.read(min(2**20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if chunks and isinstance(chunks[0], str):
+        return "".join(chunks)
+    return b"".join(bytes(c) for c in chunks)
 
 
 @dataclass
@@ -536,6 +551,8 @@ def _decode(content: bytes | str, label: str) -> _Text:
             )
         name = "UTF-16 LE (no BOM)" if codec.endswith("le") else "UTF-16 BE (no BOM)"
         return _from_text(_strict(raw, codec, label), name, label)
+    if raw.isascii():  # valid UTF-8 without building a str
+        return _utf8(raw, "UTF-8", label)
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -889,8 +906,18 @@ def _parse_share(values: list[str], plan: _DatePlan) -> float:
 
 
 def _parse_dates(s: pd.Series, plan: _DatePlan) -> pd.Series:
-    """Parse a string Series with ``plan``; failures are NaT; result is tz-naive (UTC)."""
-    s = s.str.strip()
+    """Parse a string Series with ``plan``; failures are NaT; result is tz-naive (UTC).
+
+    Values are parsed as they are first (fast); only failures are retried stripped of spaces.
+    """
+    out = _parse_dates_once(s, plan)
+    retry = out.isna() & s.notna()
+    if retry.any():
+        out[retry] = _parse_dates_once(s[retry].str.strip(), plan)
+    return out
+
+
+def _parse_dates_once(s: pd.Series, plan: _DatePlan) -> pd.Series:
     if plan.unit:
         num = pd.to_numeric(s, errors="coerce")
         return pd.to_datetime(num, unit=plan.unit, errors="coerce")
@@ -903,7 +930,8 @@ def _parse_dates(s: pd.Series, plan: _DatePlan) -> pd.Series:
         out = pd.to_datetime(s, format=plan.fmt, errors="coerce", utc=True)
     if isinstance(out.dtype, pd.DatetimeTZDtype):
         out = out.dt.tz_convert(None)
-    return out
+    years = out.dt.year
+    return out.where((years >= 1000) & (years <= 2999))  # "-1" is not a date a user means
 
 
 def _choose_date_column(
@@ -1028,7 +1056,7 @@ def _numeric_column(s: pd.Series, decimal: str) -> _Column:
             fixed = texts[~blank].map(lookup).to_numpy(dtype="float64", na_value=np.nan)
             num = np.array(num, dtype="float64")  # writable copy
             num[np.flatnonzero(failed)[~blank]] = fixed
-    values = np.asarray(num, dtype="float64")
+    values = np.array(num, dtype="float64")  # writable copy
     n_present = int(present.sum())
     if n_present == 0:
         return _Column(None, excluded="it has no values")
@@ -1230,7 +1258,9 @@ def _parse(
 def _drop_blank(
     df: pd.DataFrame, lines: np.ndarray, report: ParseReport
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    blank = df.isna().all(axis=1).to_numpy()
+    blank = np.array(df.iloc[:, 0].isna(), dtype=bool)  # a blank line has no first field
+    if blank.any():
+        blank[blank] = df.loc[blank].isna().all(axis=1).to_numpy()
     if blank.any():
         report.blank_lines = int(blank.sum())
         df, lines = df.loc[~blank], lines[~blank]
@@ -1265,10 +1295,13 @@ def _apply_dates(
             shown = "empty" if pd.isna(value) else repr(str(value)[:40])
             report.drop_row(int(line), f"date {shown} not understood as {plan.label}")
         report.dropped_count += max(0, int(bad.sum()) - MAX_LISTED)
-    keep = ~bad
-    index = pd.DatetimeIndex(parsed[keep]).as_unit("us")
+    df = df.drop(columns=[name])
+    if bad.any():
+        keep = ~bad
+        parsed, lines, df = parsed[keep], lines[keep], df.loc[keep].reset_index(drop=True)
+    index = pd.DatetimeIndex(parsed).as_unit("us")
     index.name = report.date_column
-    return df.loc[keep].drop(columns=[name]).reset_index(drop=True), lines[keep], index
+    return df, lines, index
 
 
 def _numeric_frame(
@@ -1305,7 +1338,10 @@ def _numeric_frame(
             f"{' (' + what + ')' if what else ''}. The file needs at least one column of numbers "
             "besides the date."
         )
-    return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
+    block = np.empty((len(df), len(data)), dtype="float64", order="F")  # one block, no restack
+    for j, values in enumerate(data.values()):
+        block[:, j] = values
+    return pd.DataFrame(block, columns=list(data), index=pd.RangeIndex(len(df)), copy=False)
 
 
 def _finish_index(
@@ -1334,7 +1370,7 @@ def _finish_index(
 
 
 def _stamp(ts: pd.Timestamp) -> str:
-    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+    return ts.isoformat()[:10] if ts == ts.normalize() else ts.isoformat()
 
 
 def _check_rows(frame: pd.DataFrame, limits: _Limits, label: str, report: ParseReport) -> None:
