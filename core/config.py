@@ -13,6 +13,7 @@ from typing import Any
 CELLS = ("lstm", "gru", "rnn")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCALERS = ("standard", "minmax", "none")
+NORMALIZE = ("level", "diff", "ratio")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -75,6 +76,10 @@ class DataConfig(_Config):
     val_fraction: float = 0.15  # chronological share for validation
     test_fraction: float = 0.15  # chronological share for test (the latest part)
     scaler: str = "standard"  # fitted on the training span only
+    # level: values as they are (scaled); diff: each window minus its last value; ratio: each
+    # window divided by its last value, minus 1. The relative modes predict a change from the
+    # last observed value, so they still work when test prices leave the training range.
+    normalize: str = "level"
 
     def __post_init__(self) -> None:
         _check(isinstance(self.target, str) and self.target != "", "target must be a column name")
@@ -91,6 +96,10 @@ class DataConfig(_Config):
             self.val_fraction + self.test_fraction < 0.9,
             "val_fraction + test_fraction must be below 0.9, "
             f"got {self.val_fraction + self.test_fraction:g}",
+        )
+        _check(
+            self.normalize in NORMALIZE,
+            f"normalize must be one of {', '.join(NORMALIZE)}, got {self.normalize!r}",
         )
         _check(
             self.scaler in SCALERS,

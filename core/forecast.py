@@ -6,7 +6,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import torch
 
@@ -45,9 +44,8 @@ class ForecastRun:
         idx = self.prepared.index[w.start] if len(w) else self.prepared.index[:0]
         if len(w) == 0:
             return pd.DataFrame({"truth": [], "prediction": [], "naive": []}, index=idx)
-        yhat = self.model.predict(torch.from_numpy(w.x)).numpy()[:, 0]
-        ts = self.prepared.target_scaler
-        pred = ts.inverse(yhat[:, None])[:, 0]
+        yhat = self.model.predict(torch.from_numpy(w.x)).numpy()
+        pred = self.prepared.to_units(yhat, span)[:, 0]
         truth = self.prepared.target[w.start]
         naive = self.prepared.target[w.start - 1]
         return pd.DataFrame({"truth": truth, "prediction": pred, "naive": naive}, index=idx)
@@ -98,23 +96,6 @@ def fit_forecaster(
 ) -> ForecastRun:
     """build_run + train_run."""
     return train_run(build_run(dataset, data_cfg, model_cfg, train_cfg), callbacks, stop_event)
-
-
-def last_value_mse(prepared: Prepared) -> float:
-    """Validation MSE (scaled units) of repeating the last input value: a sanity floor."""
-    w = prepared.val
-    if len(w) == 0:
-        return float("nan")
-    cols = list(prepared.config.input_columns)
-    if prepared.config.target not in cols:
-        return float("nan")
-    j = cols.index(prepared.config.target)
-    last = w.x[:, -1, j]
-    # x is scaled with the feature scaler; bring it to the target scaler's units
-    fs = prepared.feature_scaler.column(j)
-    raw = fs.inverse(last[:, None])
-    last_t = prepared.target_scaler.transform(raw)[:, 0]
-    return float(np.mean((w.y - last_t[:, None]) ** 2))
 
 
 def forecast_task(

@@ -45,7 +45,7 @@ with col_start:
         icon=":material/play_arrow:",
         key="home-start",
     ):
-        data_cfg = DataConfig(target="Close", lookback=30, horizon=1)
+        data_cfg = DataConfig(target="Close", lookback=30, horizon=1, normalize="ratio")
         job = jobs.start_job(
             "train",
             forecast_task(sample, data_cfg, preset["model"], preset["train"]),

@@ -110,3 +110,28 @@ def test_offline_sample_is_the_real_msft_history():
     assert ds.frame.index.is_monotonic_increasing and ds.frame.index.is_unique
     assert ds.provenance["license"] == "MIT" and ds.provenance["offline"] is True
     assert len(load_sample("MSFT", last=100).frame) == 100
+
+
+@pytest.mark.parametrize("mode", ["diff", "ratio"])
+def test_relative_modes_invert_exactly_and_do_not_leak(mode):
+    ds = load_sample("MSFT", last=600)
+    cfg = DataConfig(target="Close", features=("Close", "Volume"), lookback=20, horizon=3,
+                     normalize=mode)  # fmt: skip
+    p = prepare(ds.frame, cfg)
+    for span in ("train", "val", "test"):
+        w = p.span(span)
+        truth = np.stack([p.target[w.start + j] for j in range(3)], axis=1)
+        np.testing.assert_allclose(p.to_units(w.y, span), truth, rtol=1e-5)
+    changed = ds.frame.copy()
+    changed.iloc[p.train_end :] = changed.iloc[p.train_end :] * 3 + 1
+    q = prepare(changed, cfg)
+    np.testing.assert_array_equal(p.feature_scaler.scale, q.feature_scaler.scale)
+    np.testing.assert_array_equal(p.train.x, q.train.x)
+
+
+def test_ratio_mode_refuses_non_positive_values():
+    frame = synthetic("sine", n=200).frame
+    with pytest.raises(ValueError, match="every value must be positive; value has zero"):
+        prepare(frame, DataConfig(target="value", normalize="ratio"))
+    with pytest.raises(ValueError, match="normalize must be one of level, diff, ratio"):
+        DataConfig(normalize="log")

@@ -48,8 +48,11 @@ class Dataset:
 
     def tail(self, n: int) -> Dataset:
         """The last n rows (e.g. the most recent years of a long history)."""
-        prov = dict(self.provenance, rows=int(min(n, len(self.frame))))
-        return Dataset(self.frame.iloc[-n:].copy(), self.name, prov)
+        frame = self.frame.iloc[-n:].copy()
+        prov = dict(self.provenance, rows=len(frame))
+        if isinstance(frame.index, pd.DatetimeIndex) and len(frame):
+            prov.update(start=str(frame.index[0].date()), end=str(frame.index[-1].date()))
+        return Dataset(frame, self.name, prov)
 
 
 def load_sample(name: str = "MSFT", last: int | None = None) -> Dataset:

@@ -98,6 +98,19 @@ class Prepared:
             raise ValueError(f"span must be train, val or test, got {name!r}")
         return getattr(self, name)
 
+    def to_units(self, yhat: np.ndarray, span: str) -> np.ndarray:
+        """Model outputs (M, K) in scaled units -> values of the target in original units.
+
+        level: undo the scaler; diff: last observed value + change; ratio: last value *
+        (1 + relative change). The last observed value is the target at row start - 1.
+        """
+        w = self.span(span)
+        yhat = np.asarray(yhat, np.float64).reshape(len(w), -1)
+        z = self.target_scaler.inverse(yhat.reshape(-1, 1)).reshape(yhat.shape)
+        base = self.target[w.start - 1][:, None]  # (M, 1)
+        mode = self.config.normalize
+        return z if mode == "level" else base + z if mode == "diff" else base * (1.0 + z)
+
     def span_rows(self, name: str) -> tuple[int, int]:
         n = len(self.index)
         return {
@@ -115,7 +128,13 @@ def split_points(n: int, val_fraction: float, test_fraction: float) -> tuple[int
 
 
 def make_windows(
-    features: np.ndarray, target: np.ndarray, lookback: int, horizon: int, lo: int, hi: int
+    features: np.ndarray,
+    target: np.ndarray,
+    lookback: int,
+    horizon: int,
+    lo: int,
+    hi: int,
+    dtype: type = np.float32,
 ) -> Windows:
     """All windows whose K target rows lie inside rows [lo, hi). Vectorized.
 
@@ -128,9 +147,7 @@ def make_windows(
     if last < first:
         f = features.shape[1]
         return Windows(
-            np.zeros((0, lookback, f), np.float32),
-            np.zeros((0, horizon), np.float32),
-            np.zeros(0, np.int64),
+            np.zeros((0, lookback, f), dtype), np.zeros((0, horizon), dtype), np.zeros(0, np.int64)
         )
     start = np.arange(first, last + 1)
     # sliding_window_view gives (N-T+1, F, T): window w covers rows [w, w+T)
@@ -138,7 +155,7 @@ def make_windows(
     x = xv[start - lookback].transpose(0, 2, 1)  # (M, T, F)
     yv = np.lib.stride_tricks.sliding_window_view(target, horizon)  # (N-K+1, K)
     y = yv[start]
-    return Windows(np.ascontiguousarray(x, np.float32), np.ascontiguousarray(y, np.float32), start)
+    return Windows(np.ascontiguousarray(x, dtype), np.ascontiguousarray(y, dtype), start)
 
 
 def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
@@ -168,18 +185,29 @@ def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
             f"only {train_end} training rows for lookback {t} + horizon {k}: "
             "use a shorter lookback, a smaller validation/test share or more data"
         )
-    feature_scaler = Scaler.fit(data[:train_end], config.scaler)
-    target_scaler = Scaler.fit(target[:train_end, None], config.scaler)
-    xs = feature_scaler.transform(data)
-    ys = target_scaler.transform(target[:, None])[:, 0]
-    spans = {
-        name: make_windows(xs, ys, t, k, lo, hi)
-        for name, (lo, hi) in {
-            "train": (0, train_end),
-            "val": (train_end, val_end),
-            "test": (val_end, n),
-        }.items()
-    }
+    bounds = {"train": (0, train_end), "val": (train_end, val_end), "test": (val_end, n)}
+    if config.normalize == "level":
+        feature_scaler = Scaler.fit(data[:train_end], config.scaler)
+        target_scaler = Scaler.fit(target[:train_end, None], config.scaler)
+        xs = feature_scaler.transform(data)
+        ys = target_scaler.transform(target[:, None])[:, 0]
+        spans = {name: make_windows(xs, ys, t, k, lo, hi) for name, (lo, hi) in bounds.items()}
+    else:
+        raw = {
+            name: _relative(make_windows(data, target, t, k, lo, hi, np.float64), target, config)
+            for name, (lo, hi) in bounds.items()
+        }
+        tr = raw["train"]  # scalers see training windows only: rows < train_end
+        feature_scaler = Scaler.fit(tr.x.reshape(-1, tr.x.shape[-1]), config.scaler)
+        target_scaler = Scaler.fit(tr.y.reshape(-1, 1), config.scaler)
+        spans = {
+            name: Windows(
+                feature_scaler.transform(w.x).astype(np.float32),
+                target_scaler.transform(w.y.reshape(-1, 1)).reshape(w.y.shape).astype(np.float32),
+                w.start,
+            )
+            for name, w in raw.items()
+        }
     if config.val_fraction > 0 and len(spans["val"]) == 0:
         raise ValueError(
             f"the validation span ({val_end - train_end} rows) is shorter than the "
@@ -197,3 +225,20 @@ def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
         val_end,
         config,
     )
+
+
+def _relative(w: Windows, target: np.ndarray, config: DataConfig) -> Windows:
+    """Express each window relative to its last input row (diff or ratio mode)."""
+    base_x = w.x[:, -1:, :]  # (M, 1, F)
+    base_y = target[w.start - 1][:, None]  # (M, 1): last observed target value
+    if config.normalize == "diff":
+        return Windows(w.x - base_x, w.y - base_y, w.start)
+    if (base_x <= 0).any() or (base_y <= 0).any():
+        cols = config.input_columns
+        bad = sorted({cols[j] for j in np.nonzero((base_x <= 0).any(axis=(0, 1)))[0]})
+        raise ValueError(
+            "ratio mode divides by the last value of each window, so every value must be "
+            f"positive; {', '.join(bad) or config.target} has zero or negative values: "
+            "use normalize='diff' or 'level'"
+        )
+    return Windows(w.x / base_x - 1.0, w.y / base_y - 1.0, w.start)
