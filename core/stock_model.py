@@ -289,6 +289,6 @@ def one_step_path(fitted: Fitted, raw: np.ndarray, origin: int, steps: int) -> n
     ends = np.arange(origin, origin + steps)
     x = windows(raw[:, : len(cfg.columns)], cfg.columns, cfg.mode, cfg.lookback, ends)
     xt = torch.from_numpy(xs.transform(x).astype(np.float32))
-    out = fitted.model.predict(xt).numpy().reshape(len(ends), cfg.steps, 3)[:, 0, 1]
-    out = out * ys.scale[0] + ys.shift[0]
+    out = fitted.model.predict(xt).numpy().reshape(len(ends), cfg.steps, 3)[:, 0, :]  # (S, Q)
+    out = np.sort(out * ys.scale[0] + ys.shift[0], axis=1)[:, 1]  # the median of step 1
     return decode(out, raw[ends, 0], cfg.mode)

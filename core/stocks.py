@@ -23,7 +23,7 @@ import pandas as pd
 from core.data import Dataset
 
 OHLCV = ("Open", "High", "Low", "Close", "Volume")
-TICKER_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-=^]{0,14}$")
+TICKER_RE = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,14}$")
 MAX_TICKERS = 5
 ROOT = Path(__file__).resolve().parent.parent
 _cache_lock = threading.Lock()
@@ -271,5 +271,5 @@ def trading_dates(last: pd.Timestamp, steps: int, calendar: str = "weekdays") ->
 def infer_calendar(index: pd.Index) -> str:
     """'daily' when the history trades on weekends (crypto), else 'weekdays'."""
     if isinstance(index, pd.DatetimeIndex) and len(index):
-        return "daily" if (index.dayofweek >= 5).mean() > 0.1 else "weekdays"
+        return "daily" if (index.day_of_week >= 5).mean() > 0.1 else "weekdays"
     return "weekdays"
