@@ -181,7 +181,7 @@ def summarize(table: pd.DataFrame, history: np.ndarray, cfg: StockConfig, overla
 
 
 def verdict(summary: dict) -> dict:
-    """A plain-words judgement: level (success, info, warning, error) and a sentence."""
+    """A plain-words judgement: level (success, info or warning) and a sentence."""
     ratio, p = summary.get("mae_ratio"), summary["dm"].get("pvalue_better")
     m, n = summary["model"]["mae"], summary["naive"]["mae"]
     maes = f"model MAE {m:.3f} vs naive MAE {n:.3f} (ratio {ratio:.2f})"
@@ -203,12 +203,12 @@ def verdict(summary: dict) -> dict:
     if ratio < 1:
         return {
             "level": "info",
-            "text": f"The model was slightly better than the naive forecast ({maes}), but "
+            "text": f"The model was slightly better than the naive forecast: {maes}, but "
             f"not significantly better ({pv}): on this evidence it is no better than "
             "repeating the last price.",
         }
     return {
-        "level": "error",
+        "level": "warning",
         "text": f"The model did not beat the naive forecast: {maes}. Repeating the last "
         "price was at least as accurate, as is usual for daily prices.",
     }
