@@ -22,7 +22,8 @@ from core.stock_model import StockConfig, fit_at, forecast_at, free_run, one_ste
 from core.stocks import infer_calendar, trading_dates
 
 METHODS = ("model", "naive", "drift", "moving_average")
-LEAK_RATIO = 0.9  # below this, on daily prices, a leak is likelier than skill
+LEAK_RATIO = 0.85  # far below 1: on daily prices a leak is likelier than skill
+RARE_RATIO = 0.95  # below this, even a significant win deserves a second look
 
 
 @dataclass(frozen=True)
@@ -196,9 +197,14 @@ def verdict(summary: dict) -> dict:
         }
     pv = f"Diebold-Mariano p = {p:.2f}" if p == p else "too few origins for a test"
     if ratio < 1 and p == p and p < 0.05:
+        rare = (
+            " Ratios this low are rare on daily prices: confirm with more origins first."
+            if ratio < RARE_RATIO
+            else ""
+        )
         return {
             "level": "success",
-            "text": f"The model beat the naive forecast: {maes}, significant ({pv}).",
+            "text": f"The model beat the naive forecast: {maes}, significant ({pv}).{rare}",
         }
     if ratio < 1:
         return {

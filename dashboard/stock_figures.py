@@ -160,15 +160,24 @@ def future_figure(history: pd.Series, fc: pd.DataFrame, title: str) -> go.Figure
             x=tail.index, y=tail, name="history", mode="lines", line=dict(color=COLORS["truth"])
         )
     )
-    _band(fig, fc)
+    if len(fc) > 1:
+        _band(fig, fc)
     fig.add_trace(
         go.Scatter(
             x=[tail.index[-1], *fc.index],
             y=[tail.iloc[-1], *fc["median"]],
-            name="forecast (median)",
+            name="forecast (median) + interval",
             mode="lines+markers",
             line=dict(color=COLORS["model"], width=2),
             marker=dict(size=5),
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=[0, *(fc["upper"] - fc["median"])],
+                arrayminus=[0, *(fc["median"] - fc["lower"])],
+                color="rgba(214,39,40,0.6)",
+                thickness=1.2,
+            ),
         )
     )
     fig.update_yaxes(title="price")

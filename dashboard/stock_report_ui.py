@@ -123,9 +123,10 @@ def render_report(rep: StockReport) -> None:
             key="stocks-teacher",
         )
     if rep.future is not None:
-        days = "trading days (weekdays)" if rep.calendar == "weekdays" else "days (every day)"
+        unit = "trading day" if rep.calendar == "weekdays" else "day"
+        when = f"{cfg.horizon} {unit}s" if cfg.horizon > 1 else unit
         st.plotly_chart(
-            future_figure(history, rep.future, f"Next {cfg.horizon} {days} · {rep.dataset_name}"),
+            future_figure(history, rep.future, f"Forecast of the next {when} · {rep.dataset_name}"),
             width="stretch",
             key="stocks-future",
         )

@@ -128,8 +128,8 @@ def pick_dataset() -> Dataset:
         st.session_state[SELECTED_KEY] = state.offline_sample().name
     name = st.selectbox("Data for the forecast", list(options), key=SELECTED_KEY)
     ds = options[name]
-    label = "offline sample" if ds.provenance.get("offline") else "downloaded"
-    fig = candlestick_figure(ds.frame.iloc[-750:], f"{name}: daily prices ({label})")
+    shown = ds.frame.iloc[-750:]
+    fig = candlestick_figure(shown, f"{name}: daily prices, last {len(shown):,} rows")
     st.plotly_chart(fig, width="stretch", key="stocks-candles")
     st.caption(provenance_line(ds))
     loaded = [n for n in st.session_state.get(LOADED_KEY, []) if n in options]

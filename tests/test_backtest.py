@@ -192,3 +192,48 @@ def test_cli_bad_file_is_a_clean_error(capsys, tmp_path):
 
     assert main(["backtest", "--csv", str(tmp_path / "none.csv"), "--json"]) == 2
     assert capsys.readouterr().err.strip() == f"error: no such file: {tmp_path / 'none.csv'}"
+
+
+def _table(model_err: np.ndarray, naive_err: np.ndarray) -> pd.DataFrame:
+    n = len(model_err)
+    truth = 100 + np.arange(n, dtype=float)
+    return pd.DataFrame(
+        {
+            "origin": pd.bdate_range("2024-01-01", periods=n),
+            "step": 1,
+            "last": truth - naive_err,
+            "truth": truth,
+            "model": truth - model_err,
+            "lower": truth - model_err - 1,
+            "upper": truth - model_err + 1,
+            "naive": truth - naive_err,
+            "drift": truth - naive_err,
+            "moving_average": truth - naive_err,
+        }
+    )
+
+
+def test_a_ratio_far_below_one_triggers_the_leakage_warning():
+    from core.backtest import summarize
+
+    rng = np.random.default_rng(0)
+    naive_err = rng.normal(0, 2.0, 40)
+    leaky = summarize(_table(naive_err * 0.3, naive_err), np.arange(50.0), SMALL)
+    assert leaky["mae_ratio"] == pytest.approx(0.3)
+    assert leaky["verdict"]["level"] == "warning"
+    assert leaky["verdict"]["text"].startswith("Suspiciously good: model MAE")
+    assert "more likely a leak" in leaky["verdict"]["text"]
+
+
+def test_verdict_says_not_significantly_better_when_it_was_not():
+    from core.backtest import summarize
+
+    rng = np.random.default_rng(1)
+    naive_err = rng.normal(0, 2.0, 20)
+    model_err = naive_err * np.tile([0.7, 1.2], 10)  # better half the time, worse otherwise
+    s = summarize(_table(model_err, naive_err), np.arange(50.0), SMALL)
+    assert 0.9 < s["mae_ratio"] < 1 and s["dm"]["pvalue_better"] > 0.05
+    assert "but not significantly better (Diebold-Mariano p = " in s["verdict"]["text"]
+    clearly = summarize(_table(naive_err * 0.92, naive_err), np.arange(50.0), SMALL)
+    assert clearly["verdict"]["level"] == "success"
+    assert clearly["verdict"]["text"].startswith("The model beat the naive forecast")

@@ -35,7 +35,7 @@ def test_page_opens_on_the_labelled_offline_sample(app):
     at = run_page(app, "stocks.py")
     assert not errors_of(at)
     assert at.selectbox(key=SELECTED_KEY).value == OFFLINE
-    assert _titles(at)[0] == f"{OFFLINE}: daily prices (offline sample)"
+    assert _titles(at)[0] == f"{OFFLINE}: daily prices, last 750 rows"
     assert any("bundled with the app, no download (offline)" in c.value for c in at.caption)
 
 
@@ -103,7 +103,7 @@ def test_backtest_runs_in_the_background_and_reports_honestly(app):
     titles = _titles(at)
     assert f"Forecasts from each origin · {OFFLINE}" in titles
     assert f"One-step vs free-running · {OFFLINE}" in titles
-    assert f"Next 3 trading days (weekdays) · {OFFLINE}" in titles
+    assert f"Forecast of the next 3 trading days · {OFFLINE}" in titles
     labels = {m.label for m in at.metric}
     assert {"Model / naive", "DM p (model better)", "80% interval covered"} <= labels
     assert "Direction right (always up)" in labels
@@ -116,9 +116,13 @@ def test_stocks_page_in_a_real_browser(page, server_url):
     wait_ready(page)
     page.get_by_text("Data for the forecast").wait_for()
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+    for label in ("Backtest origins", "Epochs per fit"):  # the smallest backtest: fast
+        slider = page.locator("[data-testid='stSlider']").filter(has_text=label)
+        slider.get_by_role("slider").press("Home")
     page.get_by_role("button", name="Run the walk-forward backtest").click()
-    page.get_by_role("button", name="Backtest table (CSV)").wait_for(timeout=180_000)
+    page.get_by_role("button", name="Backtest table (CSV)").wait_for(timeout=300_000)
     wait_ready(page)
+    page.add_style_tag(content="header { display: none !important; }")  # no overlay on shots
     charts = page.locator("[data-testid='stPlotlyChart']")
     assert charts.count() == 4  # candles, backtest, one-step vs free-running, forecast
     for i, name in enumerate(["candles", "backtest", "one-step", "forecast"]):
@@ -127,3 +131,15 @@ def test_stocks_page_in_a_real_browser(page, server_url):
     assert page.get_by_text("Model / naive").count() == 1
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     screenshot(page, "stocks-page")
+
+
+def test_stop_ends_the_backtest_and_keeps_the_page_alive(app):
+    at = run_page(app, "stocks.py")
+    at.button(key="stocks-run").click().run()
+    at.button(key="stocks-stop").click().run()
+    at = poll(at, lambda a: REPORT_KEY in a.session_state, timeout=120)
+    at.run()
+    report = at.session_state[REPORT_KEY]
+    assert report.stopped and report.future is None
+    assert any(w.value.startswith("Stopped before the end") for w in at.warning)
+    assert not at.exception
