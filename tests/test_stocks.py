@@ -24,7 +24,13 @@ def _own_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("LSTMLAB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(stocks, "_cache_set", None)
     seen: list[str] = []
-    monkeypatch.setattr(yf, "set_tz_cache_location", seen.append)
+    real = yf.set_tz_cache_location
+
+    def record(path: str) -> None:  # and really move it: tests never write to ~/.cache
+        seen.append(path)
+        real(path)
+
+    monkeypatch.setattr(yf, "set_tz_cache_location", record)
     return seen
 
 

@@ -18,8 +18,7 @@ OFFLINE = "MSFT (offline sample)"
 @pytest.fixture(autouse=True)
 def _cache_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setenv("LSTMLAB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(stocks, "_cache_set", None)
-    monkeypatch.setattr(yf, "set_tz_cache_location", lambda path: None)
+    monkeypatch.setattr(stocks, "_cache_set", None)  # the app points yfinance at tmp_path
 
 
 def _download(at, text: str):
