@@ -157,7 +157,9 @@ def settings_form(ds: Dataset) -> tuple[StockConfig, BacktestConfig] | None:
             "Extra inputs",
             [c for c in INPUTS if c != "Close" and c in ds.frame.columns],
             key="stocks-extras",
-            help="Other columns the network reads (direct strategy only).",
+            help="Other columns the network reads (direct strategy only). In returns mode "
+            "they become derived features: log(High / Close), log(Low / Close), "
+            "log(Open / Close) and the daily log change of Volume.",
         )
         horizon = c2.slider("Horizon (trading days)", 1, 30, 1, key="stocks-horizon")
         strategy = c2.radio(
