@@ -1,10 +1,9 @@
 """Benchmark: walk-forward backtest cost and honesty on the real Yahoo histories.
 
 For each series and forecasting mode: seconds of our backtest (20 origins, refit every 5,
-best of 2 runs),
-seconds of a plain PyTorch loop doing the same number of fits with the same network size,
-windows, epochs and batch size (the baseline, measured in the same run), their ratio, and
-the model/naive MAE ratio with the Diebold-Mariano p-value and interval coverage.
+best of 2 runs), seconds of a plain PyTorch loop doing the same number of fits with the same
+network size, windows, epochs and batch size (the baseline, measured in the same run), their
+ratio, and the model/naive MAE ratio with the Diebold-Mariano p-value and interval coverage.
 
 Run from the repo root: ``LSTMLAB_THREADS=1 python bench/bench_backtest.py``.
 """
