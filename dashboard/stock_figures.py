@@ -12,13 +12,21 @@ BASE_COLORS = {"drift": "#9467bd", "moving_average": "#8c564b"}
 BAND = "rgba(214,39,40,0.15)"
 
 
+def currency_of(provenance: dict) -> str:
+    """USD for the bundled sample and X-USD pairs; otherwise Yahoo's quote currency (unknown)."""
+    ticker = str(provenance.get("ticker", ""))
+    return "USD" if provenance.get("offline") or ticker.endswith("-USD") else "quote currency"
+
+
 def _weekday_axis(fig: go.Figure, index: pd.Index) -> None:
     """Hide weekends on a stock's date axis (a crypto series trades every day)."""
     if isinstance(index, pd.DatetimeIndex) and len(index) and (index.day_of_week >= 5).mean() < 0.1:
         fig.update_xaxes(rangebreaks=[dict(bounds=["sat", "mon"])])
 
 
-def candlestick_figure(frame: pd.DataFrame, title: str, currency: str = "USD") -> go.Figure:
+def candlestick_figure(
+    frame: pd.DataFrame, title: str, currency: str = "quote currency"
+) -> go.Figure:
     """OHLC candles over a volume bar panel sharing the date axis."""
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.74, 0.26], vertical_spacing=0.04
@@ -63,7 +71,9 @@ def compare_figure(closes: dict[str, pd.Series]) -> go.Figure:
     return _layout(fig, "Tickers compared (rebased to 100)", height=340)
 
 
-def backtest_figure(history: pd.Series, table: pd.DataFrame, title: str) -> go.Figure:
+def backtest_figure(
+    history: pd.Series, table: pd.DataFrame, title: str, currency: str = "quote currency"
+) -> go.Figure:
     """Truth over the test period, the model's forecasts from each origin, interval, naive."""
     fig = go.Figure()
     t0, t1 = table["origin"].min(), table["target_date"].max()
@@ -108,7 +118,7 @@ def backtest_figure(history: pd.Series, table: pd.DataFrame, title: str) -> go.F
                 ),
             )
         )
-    fig.update_yaxes(title="price")
+    fig.update_yaxes(title=f"price ({currency})")
     fig.update_xaxes(title="date")
     return _layout(fig, title, height=420).update_layout(hovermode="closest")
 
@@ -127,7 +137,7 @@ def _band(fig: go.Figure, fc: pd.DataFrame) -> None:
     )
 
 
-def teacher_figure(demo: pd.DataFrame, title: str) -> go.Figure:
+def teacher_figure(demo: pd.DataFrame, title: str, currency: str = "quote currency") -> go.Figure:
     """One-step predictions (fed the true past) vs one free-running forecast, same model."""
     fig = go.Figure()
     specs = (
@@ -146,12 +156,14 @@ def teacher_figure(demo: pd.DataFrame, title: str) -> go.Figure:
                 line=dict(color=color, dash=dash, width=width),
             )
         )
-    fig.update_yaxes(title="price")
+    fig.update_yaxes(title=f"price ({currency})")
     fig.update_xaxes(title="date (after the forecast origin)")
     return _layout(fig, title, height=400)
 
 
-def future_figure(history: pd.Series, fc: pd.DataFrame, title: str) -> go.Figure:
+def future_figure(
+    history: pd.Series, fc: pd.DataFrame, title: str, currency: str = "quote currency"
+) -> go.Figure:
     """The last months of the series and the forecast of the next trading days."""
     fig = go.Figure()
     tail = history.iloc[-120:]
@@ -180,6 +192,6 @@ def future_figure(history: pd.Series, fc: pd.DataFrame, title: str) -> go.Figure
             ),
         )
     )
-    fig.update_yaxes(title="price")
+    fig.update_yaxes(title=f"price ({currency})")
     fig.update_xaxes(title="date (trading days)")
     return _layout(fig, title, height=380)

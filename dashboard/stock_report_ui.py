@@ -11,7 +11,12 @@ import streamlit as st
 from core.backtest import METHODS
 from core.stock_report import StockReport
 from dashboard import jobs
-from dashboard.stock_figures import backtest_figure, future_figure, teacher_figure
+from dashboard.stock_figures import (
+    backtest_figure,
+    currency_of,
+    future_figure,
+    teacher_figure,
+)
 from dashboard.ui import metric_row
 
 KIND = "stocks"
@@ -102,8 +107,11 @@ def render_report(rep: StockReport) -> None:
     )
     st.dataframe(metrics_table(s), width="stretch", key="stocks-metrics")
     history = rep_history(rep)
+    money = currency_of(rep.provenance)
     st.plotly_chart(
-        backtest_figure(history, bt.table, f"Forecasts from each origin · {rep.dataset_name}"),
+        backtest_figure(
+            history, bt.table, f"Forecasts from each origin · {rep.dataset_name}", money
+        ),
         width="stretch",
         key="stocks-backtest",
     )
@@ -118,7 +126,7 @@ def render_report(rep: StockReport) -> None:
             "predictions: that is what a forecast of the future looks like."
         )
         st.plotly_chart(
-            teacher_figure(rep.demo, f"One-step vs free-running · {rep.dataset_name}"),
+            teacher_figure(rep.demo, f"One-step vs free-running · {rep.dataset_name}", money),
             width="stretch",
             key="stocks-teacher",
         )
@@ -126,7 +134,9 @@ def render_report(rep: StockReport) -> None:
         unit = "trading day" if rep.calendar == "weekdays" else "day"
         when = f"{cfg.horizon} {unit}s" if cfg.horizon > 1 else unit
         st.plotly_chart(
-            future_figure(history, rep.future, f"Forecast of the next {when} · {rep.dataset_name}"),
+            future_figure(
+                history, rep.future, f"Forecast of the next {when} · {rep.dataset_name}", money
+            ),
             width="stretch",
             key="stocks-future",
         )

@@ -15,7 +15,7 @@ from core.data import Dataset
 from core.stock_model import INPUTS, MODES, StockConfig
 from core.stocks import Request, StockDataError, fetch_prices, gaps, parse_tickers, to_dataset
 from dashboard import state
-from dashboard.stock_figures import candlestick_figure, compare_figure
+from dashboard.stock_figures import candlestick_figure, compare_figure, currency_of
 
 SELECTED_KEY = "stocks_selected"  # name of the dataset the forecast uses
 PROBLEMS_KEY = "stocks_problems"  # messages of the last download, shown until the next one
@@ -129,7 +129,8 @@ def pick_dataset() -> Dataset:
     name = st.selectbox("Data for the forecast", list(options), key=SELECTED_KEY)
     ds = options[name]
     shown = ds.frame.iloc[-750:]
-    fig = candlestick_figure(shown, f"{name}: daily prices, last {len(shown):,} rows")
+    title = f"{name}: daily prices, last {len(shown):,} rows"
+    fig = candlestick_figure(shown, title, currency_of(ds.provenance))
     st.plotly_chart(fig, width="stretch", key="stocks-candles")
     st.caption(provenance_line(ds))
     loaded = [n for n in st.session_state.get(LOADED_KEY, []) if n in options]

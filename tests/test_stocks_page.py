@@ -35,6 +35,9 @@ def test_page_opens_on_the_labelled_offline_sample(app):
     assert not errors_of(at)
     assert at.selectbox(key=SELECTED_KEY).value == OFFLINE
     assert _titles(at)[0] == f"{OFFLINE}: daily prices, last 750 rows"
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert layout["yaxis"]["title"]["text"] == "price (USD)"
+    assert layout["yaxis2"]["title"]["text"] == "volume (shares)"
     assert any("bundled with the app, no download (offline)" in c.value for c in at.caption)
 
 
