@@ -527,6 +527,14 @@ class RunStore:
                 shutil.rmtree(p, ignore_errors=True)
 
     # -- loading ---------------------------------------------------------------------------------
+    def history(self, run_id: str) -> list[dict]:
+        """The per-epoch records of a run ([] when it has none or the file is unreadable)."""
+        try:
+            history = json.loads((self._path(run_id) / "history.json").read_text())
+        except (OSError, ValueError):
+            return []
+        return history if isinstance(history, list) else []
+
     def checkpoint_path(self, run_id: str, weights: str = "auto") -> Path:
         """The checkpoint file of a run: "best", "last" or "auto" (the run's own weights)."""
         info = self.get(run_id)
@@ -549,10 +557,6 @@ class RunStore:
             run = ckpt_io.load_run(path)
         except ckpt_io.CheckpointError as e:
             raise RunError(f"run '{info.name}' cannot be opened: {e}") from None
-        with contextlib.suppress(OSError, ValueError):
-            history = json.loads((info.path / "history.json").read_text())
-            if run.fit is not None and isinstance(history, list):
-                run.fit.history = history
         extras = info.path / "extras.pt"
         if extras.is_file():
             try:

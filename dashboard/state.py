@@ -51,3 +51,28 @@ def require_run():
         st.page_link("pages/train.py", label="Go to the Train page", icon=":material/school:")
         st.stop()
     return run
+
+
+# -- saved runs (issue 9) ----------------------------------------------------------------------
+def session_id() -> str | None:
+    """This browser session's id (labels the runs it saves, for the per-session limit)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def run_store():
+    """The runs folder ($LSTMLAB_RUNS_DIR or <project>/runs): every session's saved runs."""
+    from core.runs import RunStore
+
+    return RunStore.default()
+
+
+def _register_session_provider() -> None:
+    from core import runs
+
+    runs.set_session_provider(session_id)
+
+
+_register_session_provider()
