@@ -82,7 +82,8 @@ def loss_overlay_figure(
                 )
             )
     fig.update_yaxes(type="log", title="loss (MSE, scaled units of each run)")
-    fig.update_xaxes(title="epoch", rangemode="tozero")
+    longest = max((len(h) for h in histories.values()), default=0)
+    fig.update_xaxes(title="epoch", rangemode="tozero", dtick=1 if longest <= 20 else None)
     fig = _layout(fig, "Validation loss of the selected runs", height)
     fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"))
     return fig

@@ -201,7 +201,7 @@ def export(store: RunStore, info: RunInfo) -> None:
     slug = _slug(info.name)
     rows = (info.meta.get("dataset") or {}).get("rows")
     path = store.checkpoint_path(info.id)
-    c1, c2 = st.columns(2)
+    c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button(
         "Checkpoint (.pt)",
         path.read_bytes(),

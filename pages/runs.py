@@ -74,20 +74,25 @@ else:
         },
     )
 
+by_id = {r.id: r for r in ready}
+if not ready:
+    st.subheader("Import a checkpoint", anchor=False)
+    runs_ui.import_checkpoint(store)
+    st.stop()
+
+selected = st.selectbox(
+    "Run to open, manage or export",
+    list(by_id),
+    key="runs-selected",
+    format_func=lambda i: runs_ui.label(by_id[i]),
+)
+info = by_id[selected]
 tab_manage, tab_compare, tab_export, tab_import = st.tabs(
     ["Open & manage", "Compare", "Export", "Import"]
 )
-by_id = {r.id: r for r in ready}
 with tab_import:
     runs_ui.import_checkpoint(store)
-if not ready:
-    st.stop()
-
 with tab_manage:
-    selected = st.selectbox(
-        "Run", list(by_id), key="runs-selected", format_func=lambda i: runs_ui.label(by_id[i])
-    )
-    info = by_id[selected]
     if info.kind == "forecaster":
         runs_ui.manage(store, info)
     else:
@@ -106,7 +111,7 @@ with tab_compare:
 
 with tab_export:
     if info.kind == "forecaster":
-        st.caption(f"Exporting **{info.name}** (pick another run on the first tab).")
+        st.caption(f"Exporting **{info.name}** (pick another run above the tabs).")
         runs_ui.export(store, info)
     else:
         st.info("Only forecaster runs can be exported for now.")
