@@ -134,7 +134,7 @@ def forecast_task(
     the run is saved to ``store`` (a ``core.runs.RunStore``; "default" = the runs folder,
     None = not saved); a failed save is published as ``save_warning``, the run is kept.
     """
-    from core.runs import AutoSave
+    from core.autosave import AutoSave
 
     autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 

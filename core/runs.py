@@ -33,12 +33,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from core import checkpoint as ckpt_io
 from core.forecast import ForecastRun
-from core.trainer import Callback
+from core.run_files import (
+    CheckpointKeeper,
+    clean_json,
+    dataset_meta,
+    default_name,
+    dumps,
+    folder_size,
+    from_plain,
+    mtime,
+    pick_checkpoints,
+    scores,
+    to_plain,
+    write_text,
+)
 
 try:  # POSIX: a lock that also holds between processes (the CLI, a second server)
     import fcntl
@@ -49,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV_DIR = "LSTMLAB_RUNS_DIR"
 ENV_MAX_MB = "LSTMLAB_RUNS_MAX_MB"
 ENV_PER_SESSION = "LSTMLAB_RUNS_PER_SESSION"
-ENV_AUTOSAVE = "LSTMLAB_AUTOSAVE"  # "0" turns saving of every training run off
+
 META_FORMAT = "lstm-lab/run"
 META = "meta.json"
 EVICTIONS = "evictions.jsonl"
@@ -71,8 +83,18 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> Limits:
-        mb = float(os.environ.get(ENV_MAX_MB, "500"))
-        return cls(int(mb * 2**20), int(os.environ.get(ENV_PER_SESSION, "20")))
+        """``$LSTMLAB_RUNS_MAX_MB`` (default 500) and ``$LSTMLAB_RUNS_PER_SESSION`` (20)."""
+        raw_mb = os.environ.get(ENV_MAX_MB, "500").strip()
+        raw_n = os.environ.get(ENV_PER_SESSION, "20").strip()
+        try:
+            mb = float(raw_mb)
+        except ValueError:
+            mb = math.nan
+        if not (math.isfinite(mb) and mb > 0):
+            raise ValueError(f"{ENV_MAX_MB} must be a number of MB > 0, got {raw_mb!r}")
+        if not raw_n.isdigit() or int(raw_n) < 1:
+            raise ValueError(f"{ENV_PER_SESSION} must be an integer >= 1, got {raw_n!r}")
+        return cls(int(mb * 2**20), int(raw_n))
 
 
 @dataclass(frozen=True)
@@ -150,117 +172,6 @@ class SaveResult:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, (np.floating, np.integer)):
-        return obj.item()
-    if isinstance(obj, (np.ndarray, torch.Tensor)):
-        return obj.tolist()
-    return str(obj)
-
-
-def _clean(obj: Any) -> Any:
-    """NaN and inf become null: meta.json stays strict JSON for any reader."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return obj
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(_clean(json.loads(json.dumps(obj, default=_json_default))), indent=1)
-
-
-def _write_text(path: Path, text: str) -> None:
-    ckpt_io.write_atomic(text.encode(), path)
-
-
-def _folder_size(path: Path) -> int:
-    total = 0
-    for p in path.rglob("*"):
-        with contextlib.suppress(OSError):
-            if p.is_file():
-                total += p.stat().st_size
-    return total
-
-
-def to_plain(obj: Any) -> Any:
-    """Extras as weights_only-loadable data: numpy arrays are tagged so they come back as
-    numpy; anything else that is not plain data or a tensor is dropped (returns None)."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().cpu().clone()
-    if isinstance(obj, np.ndarray) and obj.dtype != object:
-        return {"__ndarray__": torch.from_numpy(np.ascontiguousarray(obj).copy())}
-    if isinstance(obj, (np.floating, np.integer, np.bool_)):
-        return obj.item()
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if isinstance(obj, dict):
-        out = {str(k): to_plain(v) for k, v in obj.items()}
-        return {k: v for k, v in out.items() if v is not None or obj.get(k) is None}
-    if isinstance(obj, (list, tuple)):
-        return [to_plain(v) for v in obj]
-    return None
-
-
-def from_plain(obj: Any) -> Any:
-    """Inverse of :func:`to_plain`."""
-    if isinstance(obj, dict):
-        if set(obj) == {"__ndarray__"}:
-            return obj["__ndarray__"].numpy()
-        return {k: from_plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [from_plain(v) for v in obj]
-    return obj
-
-
-def _same_weights(a: dict[str, torch.Tensor] | None, b: dict[str, torch.Tensor] | None) -> bool:
-    if a is None or b is None or a.keys() != b.keys():
-        return False
-    return all(torch.equal(a[k].cpu(), b[k].cpu()) for k in a)
-
-
-class CheckpointKeeper(Callback):
-    """Keeps CPU copies of the weights of the best and of the last completed epoch."""
-
-    def __init__(self) -> None:
-        self.best: dict[str, torch.Tensor] | None = None
-        self.last: dict[str, torch.Tensor] | None = None
-
-    def on_epoch_end(self, trainer, record: dict) -> None:
-        state = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
-        self.last = state
-        if "best" in record.get("events", []):
-            self.best = state
-
-
-def _pick_checkpoints(
-    run: ForecastRun, keeper: CheckpointKeeper | None
-) -> tuple[dict[str, dict | None], str]:
-    """The best and last weights to store, and which of them the in-memory model holds.
-
-    Without a keeper (a run trained elsewhere) only the final weights are known: they are
-    the best ones when early stopping restored them or when the last epoch was the best.
-    """
-    final = {k: v.detach().cpu() for k, v in run.model.state_dict().items()}
-    fit = run.fit
-    last_epoch = fit.history[-1]["epoch"] if fit and fit.history else None
-    best = keeper.best if keeper else None
-    last = keeper.last if keeper else None
-    final_is_best = (
-        fit is not None
-        and fit.best_epoch is not None
-        and (fit.best_epoch == last_epoch or run.train_cfg.early_stopping)
-    )
-    if best is None and final_is_best:
-        best = final
-    if last is None and not (run.train_cfg.early_stopping and best is final):
-        last = final
-    if not _same_weights(final, best) and not _same_weights(final, last):
-        last = final  # the in-memory weights are what the user had: never lose them
-    return {"best": best, "last": last}, "best" if _same_weights(final, best) else "last"
 
 
 # -- the store ---------------------------------------------------------------------------------
@@ -293,7 +204,7 @@ class RunStore:
 
     # -- reading -----------------------------------------------------------------------------
     def _info(self, path: Path, with_size: bool = True) -> RunInfo:
-        size = _folder_size(path) if with_size else 0
+        size = folder_size(path) if with_size else 0
         try:
             meta = json.loads((path / META).read_text())
         except FileNotFoundError:
@@ -312,7 +223,7 @@ class RunStore:
             self._info(p) for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
         ]
         infos = [i for i in infos if include_broken or i.broken is None]
-        return sorted(infos, key=lambda i: i.created or _mtime(i.path), reverse=True)
+        return sorted(infos, key=lambda i: i.created or mtime(i.path), reverse=True)
 
     def get(self, run_id: str) -> RunInfo:
         path = self._path(run_id)
@@ -351,7 +262,7 @@ class RunStore:
             meta = {"format": META_FORMAT, "id": run_id, "created": time.time(), **meta}
             meta["session"] = session
             meta.update(write_files(tmp) or {})
-            _write_text(tmp / META, _dumps(meta))  # last: a folder with meta.json is complete
+            write_text(tmp / META, dumps(meta))  # last: a folder with meta.json is complete
             with self._lock():
                 os.rename(tmp, self.root / run_id)
                 evicted = self._enforce_limits(keep=run_id, session=session)
@@ -375,7 +286,7 @@ class RunStore:
         history = list(run.fit.history) if run.fit else []
         fit = run.fit.to_dict() if run.fit else {}
         fit.pop("history", None)
-        ckpts, weights = _pick_checkpoints(run, keeper)
+        ckpts, weights = pick_checkpoints(run, keeper)
         meta = {
             "name": name or default_name(run),
             "kind": "forecaster",
@@ -386,17 +297,17 @@ class RunStore:
             "data_cfg": run.data_cfg.to_dict(),
             "model_cfg": run.model_cfg.to_dict(),
             "train_cfg": run.train_cfg.to_dict(),
-            "dataset": _dataset_meta(run),
+            "dataset": dataset_meta(run),
             "fit": fit,
             "n_epochs": len(history),
             "n_params": run.n_params,
-            "scores": _scores(run),
+            "scores": scores(run),
             "extras_keys": sorted(run.extras) if run.extras else [],
         }
 
         def write_files(tmp: Path) -> dict:
             t0 = time.perf_counter()
-            _write_text(tmp / "history.json", _dumps(history))
+            write_text(tmp / "history.json", dumps(history))
             for label, sd in ckpts.items():
                 if sd is not None:
                     data = ckpt_io.to_bytes(ckpt_io.run_to_dict(run, sd, weights=label))
@@ -421,7 +332,7 @@ class RunStore:
         in meta.json plus a dict payload of plain data and tensors in payload.pt."""
         if kind == "forecaster":
             raise RunError("forecasters are saved with RunStore.save(run)")
-        meta = {"name": name, "kind": kind, "pinned": pinned, **_clean(summary)}
+        meta = {"name": name, "kind": kind, "pinned": pinned, **clean_json(summary)}
 
         def write_files(tmp: Path) -> None:
             if payload is not None:
@@ -434,7 +345,7 @@ class RunStore:
             info = self.get(run_id)
             if info.broken:
                 raise RunError(f"run {run_id!r} cannot be changed: {info.broken}")
-            _write_text(info.path / META, _dumps({**info.meta, **changes}))
+            write_text(info.path / META, dumps({**info.meta, **changes}))
         return self.get(run_id)
 
     def rename(self, run_id: str, name: str) -> RunInfo:
@@ -464,7 +375,7 @@ class RunStore:
     # -- limits ---------------------------------------------------------------------------------
     def _enforce_limits(self, keep: str, session: str | None) -> list[RunInfo]:
         """Called under the lock: oldest unpinned runs go until both limits hold."""
-        runs = sorted(self.list(), key=lambda r: r.created or _mtime(r.path))  # oldest first
+        runs = sorted(self.list(), key=lambda r: r.created or mtime(r.path))  # oldest first
         evicted: list[tuple[RunInfo, str]] = []
 
         def removable(r: RunInfo) -> bool:
@@ -523,7 +434,7 @@ class RunStore:
         """Remove .tmp-/.trash- folders left by a crashed writer long ago."""
         now = time.time()
         for p in self.root.glob(".t*-*"):
-            if p.is_dir() and now - _mtime(p) > STALE_TMP_S:
+            if p.is_dir() and now - mtime(p) > STALE_TMP_S:
                 shutil.rmtree(p, ignore_errors=True)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -568,101 +479,3 @@ class RunStore:
 
 
 # -- helpers for meta -------------------------------------------------------------------------
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-def default_name(run: ForecastRun) -> str:
-    m = run.model_cfg
-    bi = "bi-" if m.bidirectional else ""
-    return f"{bi}{m.cell.upper()} {m.hidden_size}×{m.num_layers} · {run.dataset.name}"
-
-
-def _dataset_meta(run: ForecastRun) -> dict:
-    ds = run.dataset
-    idx = ds.frame.index
-    return {
-        "name": ds.name,
-        "provenance": ds.provenance,
-        "fingerprint": ds.fingerprint(),
-        "columns": ds.columns,
-        "rows": len(ds.frame),
-        "start": str(idx[0]) if len(idx) else None,
-        "end": str(idx[-1]) if len(idx) else None,
-    }
-
-
-def _scores(run: ForecastRun) -> dict:
-    """MAE/RMSE of the model and of the naive baseline on validation and test (original units)."""
-    out = {}
-    for span in ("val", "test"):
-        try:
-            out[span] = run.scores(span)
-        except Exception:  # an empty span or a broken model must not block the save
-            out[span] = None
-    return out
-
-
-# -- the hook that saves every training run ---------------------------------------------------
-_session_provider: Callable[[], str | None] | None = None
-
-
-def set_session_provider(fn: Callable[[], str | None] | None) -> None:
-    """The UI registers how to read the current browser session (core never imports it)."""
-    global _session_provider
-    _session_provider = fn
-
-
-def current_session() -> str | None:
-    if _session_provider is None:
-        return None
-    try:
-        return _session_provider()
-    except Exception:
-        return None
-
-
-class AutoSave:
-    """Saves a run when its training job ends; a failed save becomes a warning, never an
-    error, so the trained run stays in memory. Create it where the job is created (the
-    session is read there), use ``callbacks()`` while training and ``finish()`` after."""
-
-    def __init__(self, store: RunStore | None, session: str | None):
-        self.store = store
-        self.session = session
-        self.keeper = CheckpointKeeper()
-
-    @classmethod
-    def create(cls, store: RunStore | str | None = "default", session: str | None = None):
-        if store == "default":
-            off = os.environ.get(ENV_AUTOSAVE, "1").strip().lower() in ("0", "false", "off")
-            store = None if off else RunStore.default()
-        return cls(store, session if session is not None else current_session())
-
-    def callbacks(self) -> list[Callback]:
-        return [self.keeper] if self.store is not None else []
-
-    def finish(self, run: ForecastRun, ctx: Any, name: str | None = None) -> SaveResult | None:
-        if self.store is None or run.fit is None or not run.fit.history:
-            return None
-        try:
-            result = self.store.save(run, name=name, session=self.session, keeper=self.keeper)
-        except Exception as e:
-            ctx.publish(
-                save_warning=f"the run was trained but could not be saved to "
-                f"{self.store.root}: {_why(e)}. It stays open in this session; free disk "
-                "space or fix the folder's permissions, then export it from the Runs page."
-            )
-            return None
-        run.extras["saved_run_id"] = result.info.id
-        ctx.publish(saved_run=result.info.id, save_notice=result.message)
-        return result
-
-
-def _why(e: BaseException) -> str:
-    if isinstance(e, OSError):
-        return e.strerror or str(e)
-    return f"{type(e).__name__}: {e}"

@@ -270,3 +270,32 @@ def test_cli_lists_runs_and_exports_onnx(tmp_path, run):
     assert out.stderr.strip() == (
         f"error: no run 'missing-run' in {store.root} (it may have been deleted)"
     )
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "message"),
+    [
+        (
+            "LSTMLAB_RUNS_MAX_MB",
+            "lots",
+            "LSTMLAB_RUNS_MAX_MB must be a number of MB > 0, got 'lots'",
+        ),
+        ("LSTMLAB_RUNS_MAX_MB", "-5", "LSTMLAB_RUNS_MAX_MB must be a number of MB > 0, got '-5'"),
+        (
+            "LSTMLAB_RUNS_PER_SESSION",
+            "0",
+            "LSTMLAB_RUNS_PER_SESSION must be an integer >= 1, got '0'",
+        ),
+    ],
+)
+def test_bad_limits_in_the_environment_warn_but_never_stop_training(
+    monkeypatch, tmp_path, var, value, message
+):
+    monkeypatch.setenv("LSTMLAB_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ValueError) as e:
+        Limits.from_env()
+    assert str(e.value) == message
+    job = _job(forecast_task(DATA, DCFG, ModelConfig(hidden_size=4), TrainConfig(epochs=1)))
+    assert job.snapshot()["status"] == "done" and job.result.fit.history
+    assert job.snapshot()["save_warning"] == f"the run was trained but not saved: {message}"

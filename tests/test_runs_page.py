@@ -178,6 +178,8 @@ def test_runs_page_in_a_browser(page, server_url, runs):
     store.save(runs[1], name="browser wider")
     page.goto(f"{server_url}/runs")
     wait_ready(page)
+    assert page.get_by_role("button", name="Open").count() == 1
+    screenshot(page, "runs-page")
     page.get_by_role("tab", name="Compare").click()
     page.wait_for_selector("[data-testid='stPlotlyChart']")
     assert page.get_by_text("Validation loss of the selected runs").count() >= 1
@@ -187,3 +189,18 @@ def test_runs_page_in_a_browser(page, server_url, runs):
     page.get_by_role("button", name="Build the ONNX file").click()
     page.get_by_text("Checked with onnxruntime").wait_for()
     screenshot(page, "runs-page-export")
+
+
+def test_a_failed_save_is_shown_and_the_trained_run_survives(app, tmp_path, monkeypatch):
+    blocker = tmp_path / "runs-is-a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LSTMLAB_RUNS_DIR", str(blocker))
+    at = app.run()
+    at.button(key="home-start").click().run()
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
+    at.switch_page("../pages/runs.py")
+    at.run()
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "could not be saved" in w.value)
+    assert warning.startswith(f"the run was trained but could not be saved to {blocker}")
+    assert at.session_state["run"].fit.history  # the trained run is still the current run
