@@ -81,7 +81,7 @@ def loss_overlay_figure(
                     marker=dict(size=4),
                 )
             )
-    fig.update_yaxes(type="log", title="loss (MSE, scaled units of each run)")
+    fig.update_yaxes(type="log", title="val loss (MSE, scaled)")
     longest = max((len(h) for h in histories.values()), default=0)
     fig.update_xaxes(title="epoch", rangemode="tozero", dtick=1 if longest <= 20 else None)
     fig = _layout(fig, "Validation loss of the selected runs", height)
@@ -89,22 +89,35 @@ def loss_overlay_figure(
     return fig
 
 
-def mae_figure(table: pd.DataFrame, height: int = 360) -> go.Figure:
-    """Test MAE of each run next to the naive last-value baseline, in the data's units."""
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(x=table["run"], y=table["test MAE"], name="model", marker_color=COLORS["model"])
-    )
-    fig.add_trace(
+def mae_ratio_figure(table: pd.DataFrame, height: int = 360) -> go.Figure:
+    """Test MAE of each run divided by the naive last-value baseline's test MAE.
+
+    ratio = MAE_model / MAE_naive: unitless, so runs on different data compare;
+    below 1 the model beats repeating the last observed value.
+    """
+    ratio = table["test MAE"] / table["naive test MAE"].where(table["naive test MAE"] > 0)
+    colors = [COLORS["test"] if r < 1 else COLORS["model"] for r in ratio.fillna(1.0)]
+    fig = go.Figure(
         go.Bar(
-            x=table["run"],
-            y=table["naive test MAE"],
-            name="naive (last value)",
-            marker_color=COLORS["naive"],
+            x=table["run"].tolist(),
+            y=[None if pd.isna(r) else float(r) for r in ratio],
+            name="model MAE ÷ naive MAE",
+            marker_color=colors,
+            text=[f"{r:.2f}" if pd.notna(r) else "" for r in ratio],
+            textposition="outside",
+            customdata=table[["test MAE", "naive test MAE"]].to_numpy().tolist(),
+            hovertemplate="%{x}<br>ratio %{y:.3f}<br>model MAE %{customdata[0]:.4g}"
+            "<br>naive MAE %{customdata[1]:.4g}<extra></extra>",
         )
     )
-    fig.update_yaxes(title="test MAE (units of each run's target)", rangemode="tozero")
+    fig.add_hline(
+        y=1.0,
+        line=dict(color=COLORS["naive"], dash="dash"),
+        annotation_text="naive baseline (last value)",
+        annotation_position="top left",
+    )
+    fig.update_yaxes(title="test MAE ÷ naive MAE (below 1 is better)", rangemode="tozero")
     fig.update_xaxes(title="run")
-    fig = _layout(fig, "Test error: model vs naive baseline (lower is better)", height)
-    fig.update_layout(barmode="group", hovermode="closest")
+    fig = _layout(fig, "Test error relative to the naive last-value baseline", height)
+    fig.update_layout(hovermode="closest", showlegend=False)
     return fig

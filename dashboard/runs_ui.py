@@ -16,7 +16,7 @@ from core import checkpoint as ckpt_io
 from core.onnx_export import ExportError, available, export_onnx, onnx_parity
 from core.runs import RunError, RunInfo, RunStore
 from dashboard import state
-from dashboard.runs_figures import loss_overlay_figure, mae_figure, metrics_table
+from dashboard.runs_figures import loss_overlay_figure, mae_ratio_figure, metrics_table
 
 FLASH_KEY = "_runs_flash"
 CONFIRM_KEY = "_runs_confirm_delete"
@@ -151,10 +151,32 @@ def manage(store: RunStore, info: RunInfo) -> None:
             key="runs-delete-cancel",
             on_click=lambda: st.session_state.pop(CONFIRM_KEY, None),
         )
+    details(info)
     key = f"runs-rename-{info.id}"
     r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
     r1.text_input("New name", value=info.name, key=key, max_chars=120)
     r2.button("Rename", key="runs-rename", on_click=_guard, args=(_rename, store, info.id, key))
+
+
+def details(info: RunInfo) -> None:
+    """Where the data came from and how the run was made (read from its meta.json)."""
+    m = info.meta
+    ds, fit = m.get("dataset") or {}, m.get("fit") or {}
+    with st.expander("Details: data, settings, timings"):
+        st.markdown(
+            f"- **Data**: {ds.get('name', '?')}, {ds.get('rows', '?')} rows from "
+            f"{ds.get('start', '?')} to {ds.get('end', '?')} · fingerprint "
+            f"`{str(ds.get('fingerprint', ''))[:12]}`\n"
+            f"- **Training**: {m.get('n_epochs', '?')} epochs in {fit.get('seconds') or 0:.1f} s "
+            f"on {(fit.get('device') or {}).get('label', '?')} · {fit.get('message', '')}\n"
+            f"- **Opens with** the {m.get('weights', '?')} weights · checkpoints: "
+            f"{', '.join(m.get('checkpoints', []))} · {size_text(info.size_bytes)} on disk"
+        )
+        st.json(
+            {k: m.get(k) for k in ("data_cfg", "model_cfg", "train_cfg")}
+            | {"provenance": ds.get("provenance")},
+            expanded=False,
+        )
 
 
 def compare(store: RunStore, runs: list[RunInfo]) -> None:
@@ -184,7 +206,7 @@ def compare(store: RunStore, runs: list[RunInfo]) -> None:
     table = metrics_table({names[i]: by_id[i].meta for i in chosen})
     st.dataframe(table, hide_index=True, width="stretch")
     if table["test MAE"].notna().any():
-        st.plotly_chart(mae_figure(table), key="runs-mae")
+        st.plotly_chart(mae_ratio_figure(table), key="runs-mae")
 
 
 def _unique_names(infos: list[RunInfo]) -> dict[str, str]:

@@ -102,12 +102,16 @@ def test_compare_overlays_losses_and_tabulates_metrics(app, store, runs):
     assert not errors_of(at)
     overlay = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert sorted(t["name"] for t in overlay["data"]) == sorted(names)
-    assert overlay["layout"]["yaxis"]["title"]["text"].startswith("loss (MSE")
+    assert overlay["layout"]["yaxis"]["title"]["text"] == "val loss (MSE, scaled)"
     table = at.dataframe[1].value
     assert sorted(table["run"]) == sorted(names)
     want = {n: r.scores("test")["model_mae"] for n, r in zip(names, runs, strict=True)}
     for _, row in table.iterrows():
         assert row["test MAE"] == pytest.approx(want[row["run"]])
+    bars = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    for run_name, ratio in zip(bars["x"], bars["y"], strict=True):
+        scores = runs[names.index(run_name)].scores("test")
+        assert ratio == pytest.approx(scores["model_mae"] / scores["naive_mae"])
 
 
 def test_import_restores_a_run_and_refuses_hostile_files(app, store, runs):
@@ -178,13 +182,18 @@ def test_runs_page_in_a_browser(page, server_url, runs):
     store.save(runs[1], name="browser wider")
     page.goto(f"{server_url}/runs")
     wait_ready(page)
-    assert page.get_by_role("button", name="Open").count() == 1
+    page.get_by_text("Run to open, manage or export").wait_for()
+    assert page.get_by_text("browser wider").count() >= 1
     screenshot(page, "runs-page")
     page.get_by_role("tab", name="Compare").click()
     page.wait_for_selector("[data-testid='stPlotlyChart']")
     assert page.get_by_text("Validation loss of the selected runs").count() >= 1
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     screenshot(page, "runs-page-compare")
+    charts = page.locator("[data-testid='stPlotlyChart']")
+    charts.nth(1).scroll_into_view_if_needed()  # the metrics table and the MAE bars
+    assert page.get_by_text("Test error relative to the naive").count() >= 1
+    page.screenshot(path=str(screenshot(page, "runs-page-metrics")))  # the scrolled viewport
     page.get_by_role("tab", name="Export").click()
     page.get_by_role("button", name="Build the ONNX file").click()
     page.get_by_text("Checked with onnxruntime").wait_for()
