@@ -92,16 +92,25 @@ def same_weights(a: dict[str, torch.Tensor] | None, b: dict[str, torch.Tensor] |
 
 
 class CheckpointKeeper(Callback):
-    """Keeps CPU copies of the weights of the best and of the last completed epoch."""
+    """Keeps copies of the weights of the best and of the last completed epoch.
+
+    Copies stay on the training device (a clone there is cheap; the save moves them to the
+    CPU once). The last epoch is copied only with early stopping: otherwise the trainer
+    ends on the last completed epoch's weights anyway (also after a stop or a divergence).
+    """
 
     def __init__(self) -> None:
         self.best: dict[str, torch.Tensor] | None = None
         self.last: dict[str, torch.Tensor] | None = None
 
     def on_epoch_end(self, trainer, record: dict) -> None:
-        state = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
-        self.last = state
-        if "best" in record.get("events", []):
+        is_best = "best" in record.get("events", [])
+        if not (is_best or trainer.cfg.early_stopping):
+            return
+        state = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+        if trainer.cfg.early_stopping:
+            self.last = state
+        if is_best:
             self.best = state
 
 

@@ -70,7 +70,8 @@ def test_save_list_load_round_trip(tmp_path, run):
 
 def test_best_and_last_checkpoints_are_the_epochs_weights(tmp_path):
     keeper = CheckpointKeeper()
-    run = tiny(epochs=5, keeper=keeper, lr=0.2, early_stopping=True, patience=2)
+    run = tiny(epochs=5, keeper=keeper, lr=0.5, early_stopping=True, patience=2)
+    assert run.fit.best_epoch < run.fit.history[-1]["epoch"]  # best and last differ
     info = RunStore(tmp_path).save(run, keeper=keeper).info
     best = ck.load_dict(info.path / "best.pt")
     last = ck.load_dict(info.path / "last.pt")
@@ -81,6 +82,21 @@ def test_best_and_last_checkpoints_are_the_epochs_weights(tmp_path):
     assert info.meta["weights"] == "best"
     model = run.model.state_dict()
     assert all(torch.equal(best["state_dict"][k], v) for k, v in model.items())
+
+
+def test_without_early_stopping_last_is_the_final_model(tmp_path):
+    keeper = CheckpointKeeper()
+    run = tiny(epochs=4, keeper=keeper, lr=0.5)
+    assert run.fit.best_epoch < 4  # the case that matters: the best epoch is not the last
+    assert keeper.last is None  # not copied: the final weights are the last epoch's
+    info = RunStore(tmp_path).save(run, keeper=keeper).info
+    last = ck.load_dict(info.path / "last.pt")["state_dict"]
+    best = ck.load_dict(info.path / "best.pt")["state_dict"]
+    assert all(torch.equal(last[k], v) for k, v in run.model.state_dict().items())
+    assert all(torch.equal(best[k], v) for k, v in keeper.best.items())
+    best_is_last = run.fit.best_epoch == run.fit.history[-1]["epoch"]
+    assert all(torch.equal(best[k], last[k]) for k in best) == best_is_last
+    assert info.meta["weights"] == ("best" if best_is_last else "last")
 
 
 def test_broken_and_unfinished_folders_never_break_the_list(tmp_path, run):
