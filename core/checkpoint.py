@@ -1,7 +1,12 @@
-"""Checkpoints: a dict of configs + state_dict + scaler + provenance + history.
+"""Checkpoints: a dict of configs + state_dict + scalers + provenance + history (+ the data).
 
-Only plain containers, numbers, strings and tensors go in, so the file loads
-with ``torch.load(weights_only=True)`` and a file carrying code is refused.
+Only plain containers, numbers, strings and tensors go in, so the file loads with
+``torch.load(weights_only=True)``; a file carrying code is refused, and so is anything
+else that is not an LSTM Lab forecaster checkpoint, each with a message saying why.
+
+With ``include_data=True`` the series the model was trained on travels inside the file
+(values as a float64 tensor, the index as int64 or strings), so a downloaded checkpoint
+restores the whole run on another machine, and its fingerprint proves it is the same data.
 """
 
 from __future__ import annotations
@@ -9,20 +14,26 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
+import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import torch
 
 from core.config import DataConfig, ModelConfig, TrainConfig
-from core.data import Dataset, Scaler, prepare
+from core.data import Dataset, Prepared, Scaler, prepare
 from core.forecast import ForecastRun
 from core.models import RecurrentForecaster
 from core.trainer import FitResult
 
 FORMAT = "lstm-lab/forecaster"
 VERSION = 1
+MAX_BYTES = 512 * 2**20  # an upload larger than this is refused before it is parsed
 
 
 class CheckpointError(ValueError):
@@ -34,15 +45,69 @@ def _plain(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
 
-def run_to_dict(run: ForecastRun) -> dict:
-    p = run.prepared
+# -- the data inside a checkpoint ------------------------------------------------------------
+def dataset_to_dict(ds: Dataset) -> dict:
+    """The frame as tensors: values (N, C) float64, index int64 (dates as ticks) or strings."""
+    idx = ds.frame.index
+    if isinstance(idx, pd.DatetimeIndex):
+        kind, unit = "datetime", idx.unit
+        index: Any = torch.from_numpy(np.asarray(idx.asi8, np.int64).copy())  # UTC ticks
+        extra = {"unit": unit, "tz": str(idx.tz) if idx.tz is not None else None}
+    elif pd.api.types.is_integer_dtype(idx.dtype):
+        kind, extra = "int", {"range": isinstance(idx, pd.RangeIndex)}
+        index = torch.from_numpy(np.asarray(idx, np.int64).copy())
+    else:
+        kind, extra, index = "str", {}, [str(v) for v in idx]
     return {
+        "values": torch.from_numpy(ds.frame.to_numpy(np.float64).copy()),  # (N, C)
+        "columns": ds.columns,
+        "index": index,
+        "index_kind": kind,
+        "index_name": None if idx.name is None else str(idx.name),
+        **extra,
+    }
+
+
+def dataset_from_dict(d: dict, name: str, provenance: dict) -> Dataset:
+    """Inverse of :func:`dataset_to_dict`."""
+    try:
+        values = d["values"].numpy().astype(np.float64)
+        kind = d["index_kind"]
+        if kind == "datetime":
+            idx = pd.DatetimeIndex(d["index"].numpy().astype(f"M8[{d['unit']}]"))
+            if d.get("tz"):
+                idx = idx.tz_localize("UTC").tz_convert(d["tz"])
+        elif kind == "int":
+            raw = d["index"].numpy()
+            contiguous = len(raw) > 0 and (np.diff(raw) == 1).all() and d.get("range")
+            idx = pd.RangeIndex(raw[0], raw[0] + len(raw)) if contiguous else pd.Index(raw)
+        else:
+            idx = pd.Index([str(v) for v in d["index"]])
+        idx.name = d.get("index_name")
+        frame = pd.DataFrame(values, index=idx, columns=[str(c) for c in d["columns"]])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        raise CheckpointError(f"the data stored in the checkpoint is damaged: {e}") from None
+    return Dataset(frame, name, dict(provenance))
+
+
+def run_to_dict(
+    run: ForecastRun,
+    state_dict: dict[str, torch.Tensor] | None = None,
+    weights: str = "final",
+    include_data: bool = True,
+) -> dict:
+    """The checkpoint of a run; ``state_dict`` overrides the model's current weights
+    (e.g. the best epoch's), ``weights`` names which ones they are."""
+    p = run.prepared
+    sd = state_dict if state_dict is not None else run.model.state_dict()
+    ckpt = {
         "format": FORMAT,
         "version": VERSION,
+        "weights": weights,
         "data_cfg": run.data_cfg.to_dict(),
         "model_cfg": run.model_cfg.to_dict(),
         "train_cfg": run.train_cfg.to_dict(),
-        "state_dict": {k: v.detach().cpu() for k, v in run.model.state_dict().items()},
+        "state_dict": {k: v.detach().cpu().clone() for k, v in sd.items()},
         "feature_scaler": p.feature_scaler.to_dict(),
         "target_scaler": p.target_scaler.to_dict(),
         "dataset": _plain(
@@ -55,16 +120,25 @@ def run_to_dict(run: ForecastRun) -> dict:
         ),
         "fit": _plain(run.fit.to_dict()) if run.fit else None,
     }
+    if include_data:
+        ckpt["data"] = dataset_to_dict(run.dataset)
+    return ckpt
 
 
-def save(run: ForecastRun, path: str | os.PathLike) -> Path:
-    """Write atomically (temp file in the same folder, then rename)."""
+def to_bytes(ckpt: dict) -> bytes:
+    buf = io.BytesIO()
+    torch.save(ckpt, buf)
+    return buf.getvalue()
+
+
+def write_atomic(data: bytes, path: str | os.PathLike) -> Path:
+    """Write bytes to a temp file in the same folder, then rename over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(run_to_dict(run), f)
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -72,21 +146,76 @@ def save(run: ForecastRun, path: str | os.PathLike) -> Path:
     return path
 
 
+def save(run: ForecastRun, path: str | os.PathLike, include_data: bool = True) -> Path:
+    """Write the run's checkpoint atomically (temp file in the same folder, then rename)."""
+    return write_atomic(to_bytes(run_to_dict(run, include_data=include_data)), path)
+
+
+# -- reading, with a reason for every refusal ---------------------------------------------------
+def _read_bytes(source: str | os.PathLike | bytes | io.IOBase) -> bytes:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            return Path(source).read_bytes()
+        except FileNotFoundError:
+            raise CheckpointError(f"no checkpoint file at {source}") from None
+        except OSError as e:
+            raise CheckpointError(f"cannot read {source}: {e.strerror or e}") from None
+    return source.read()
+
+
+def _refused_global(message: str) -> str:
+    m = re.search(r"GLOBAL ([\w.]+)", message) or re.search(r"global: ([\w.]+)", message)
+    return f" ({m.group(1)})" if m else ""
+
+
 def load_dict(source: str | os.PathLike | bytes | io.IOBase) -> dict:
     """Read and validate a checkpoint dict; CheckpointError for anything else."""
-    if isinstance(source, bytes):
-        source = io.BytesIO(source)
-    try:
-        ckpt = torch.load(source, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"no checkpoint file at {source}") from None
-    except Exception as e:  # pickle with code, truncated file, not a torch file...
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    data = _read_bytes(source)
+    if not data:
+        raise CheckpointError("the file is empty: it is not a checkpoint")
+    if len(data) > MAX_BYTES:
         raise CheckpointError(
-            "this file is not a loadable LSTM Lab checkpoint (it may be truncated, not a "
-            f"PyTorch file, or contain code, which is refused): {first[:200]}"
+            f"the file is {len(data) / 2**20:.0f} MB; checkpoints above "
+            f"{MAX_BYTES // 2**20} MB are refused"
+        )
+    if not data.startswith(b"PK\x03\x04"):
+        what = "a plain Python pickle" if data[:1] == b"\x80" else "not a PyTorch file"
+        raise CheckpointError(
+            f"this file is {what}, not a checkpoint saved by LSTM Lab (PyTorch's zip "
+            "format); it was not loaded"
+        )
+    try:
+        zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        raise CheckpointError(
+            "the file is truncated or damaged (its archive index is missing): download "
+            "or copy it again"
         ) from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+    try:
+        ckpt = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as e:  # pickle with code, damaged records...
+        text = str(e)
+        if "Weights only load failed" in text:
+            raise CheckpointError(
+                "refused: the file contains Python objects other than tensors and plain "
+                f"data{_refused_global(text)}; loading them could run code, so LSTM Lab "
+                "only reads checkpoints it wrote"
+            ) from None
+        first = text.strip().splitlines()[0][:200] if text.strip() else type(e).__name__
+        raise CheckpointError(f"the file is damaged and could not be read: {first}") from None
+    return _validate(ckpt)
+
+
+def _validate(ckpt: Any) -> dict:
+    fmt = ckpt.get("format") if isinstance(ckpt, dict) else None
+    if isinstance(fmt, str) and fmt.startswith("lstm-lab/") and fmt != FORMAT:
+        raise CheckpointError(
+            f"this is an LSTM Lab {fmt.split('/', 1)[1]!r} checkpoint, not a forecaster: "
+            "open it on the page that made it"
+        )
+    if fmt != FORMAT:
         raise CheckpointError(
             "this file is a PyTorch file but not an LSTM Lab forecaster "
             "checkpoint (its 'format' field is missing or different)"
@@ -103,48 +232,91 @@ def load_dict(source: str | os.PathLike | bytes | io.IOBase) -> dict:
 
 
 def model_from_dict(ckpt: dict) -> RecurrentForecaster:
+    """The model its settings describe, with its weights; a different architecture is refused."""
     try:
         cfg = ModelConfig.from_dict(ckpt["model_cfg"])
-        model = RecurrentForecaster(cfg)
-        model.load_state_dict(ckpt["state_dict"])
-    except (ValueError, TypeError, RuntimeError, KeyError) as e:
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"the checkpoint's model settings are invalid: {e}") from None
+    model = RecurrentForecaster(cfg)
+    want = model.state_dict()
+    got = ckpt["state_dict"]
+    if not isinstance(got, dict) or not all(isinstance(v, torch.Tensor) for v in got.values()):
+        raise CheckpointError("the checkpoint's weights are not a dict of tensors")
+    missing, unexpected = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    if missing or unexpected:
         raise CheckpointError(
-            f"the checkpoint's weights do not fit its model settings: "
-            f"{str(e).splitlines()[0][:300]}"
-        ) from None
+            f"the weights are for a different architecture than this {_describe(cfg)}: "
+            f"missing {', '.join(missing[:4]) or 'nothing'}; "
+            f"unexpected {', '.join(unexpected[:4]) or 'nothing'}"
+        )
+    for k, v in want.items():
+        if tuple(got[k].shape) != tuple(v.shape):
+            raise CheckpointError(
+                f"the weights are for a different architecture than this {_describe(cfg)}: "
+                f"{k} has shape {tuple(got[k].shape)}, the model expects {tuple(v.shape)}"
+            )
+    model.load_state_dict(got)
     return model.eval()
 
 
-def load_run(source, dataset: Dataset) -> ForecastRun:
-    """Rebuild a run on its dataset; the dataset's fingerprint must match the checkpoint's."""
-    ckpt = load_dict(source)
+def _describe(cfg: ModelConfig) -> str:
+    bi = "bidirectional " if cfg.bidirectional else ""
+    return (
+        f"{bi}{cfg.cell.upper()} (F={cfg.input_size}, H={cfg.hidden_size}, "
+        f"L={cfg.num_layers}, K={cfg.horizon})"
+    )
+
+
+def dataset_of(ckpt: dict) -> Dataset | None:
+    """The dataset embedded in the checkpoint, or None when it was saved without it."""
+    if "data" not in ckpt:
+        return None
+    info = ckpt.get("dataset") or {}
+    return dataset_from_dict(ckpt["data"], info.get("name", "data"), info.get("provenance", {}))
+
+
+def run_from_dict(ckpt: dict, dataset: Dataset | None = None) -> ForecastRun:
+    """Rebuild a run; the dataset (given, or embedded) must have the checkpoint's fingerprint."""
     model = model_from_dict(ckpt)
+    dataset = dataset if dataset is not None else dataset_of(ckpt)
+    if dataset is None:
+        name = (ckpt.get("dataset") or {}).get("name", "its data")
+        raise CheckpointError(
+            f"this checkpoint was saved without its data: load {name!r} first, then import it"
+        )
     want = (ckpt.get("dataset") or {}).get("fingerprint")
     if want and want != dataset.fingerprint():
         raise CheckpointError(
             "this checkpoint was trained on different data than the dataset "
             "given (fingerprints differ)"
         )
-    data_cfg = DataConfig.from_dict(ckpt["data_cfg"])
-    prepared = prepare(dataset.frame, data_cfg)
-    prepared = _with_scalers(prepared, ckpt)
-    run = ForecastRun(
+    try:
+        data_cfg = DataConfig.from_dict(ckpt["data_cfg"])
+        train_cfg = TrainConfig.from_dict(ckpt["train_cfg"])
+        prepared = _with_scalers(prepare(dataset.frame, data_cfg), ckpt)
+    except (ValueError, TypeError, KeyError) as e:
+        if isinstance(e, CheckpointError):
+            raise
+        raise CheckpointError(f"the checkpoint's data settings do not fit its data: {e}") from None
+    fit = ckpt.get("fit")
+    return ForecastRun(
         data_cfg,
-        ModelConfig.from_dict(ckpt["model_cfg"]),
-        TrainConfig.from_dict(ckpt["train_cfg"]),
+        model.cfg,
+        train_cfg,
         model,
         prepared,
         dataset,
+        fit=FitResult(**fit) if isinstance(fit, dict) else None,
     )
-    if ckpt.get("fit"):
-        run.fit = FitResult(**ckpt["fit"])
-    return run
 
 
-def _with_scalers(prepared, ckpt: dict):
+def load_run(source, dataset: Dataset | None = None) -> ForecastRun:
+    """Read a checkpoint file (path, bytes or stream) and rebuild its run."""
+    return run_from_dict(load_dict(source), dataset)
+
+
+def _with_scalers(prepared: Prepared, ckpt: dict) -> Prepared:
     """Scalers come from the checkpoint (they were fitted on the training rows then)."""
-    from dataclasses import replace
-
     if "feature_scaler" not in ckpt:
         return prepared
     fs = Scaler.from_dict(ckpt["feature_scaler"])

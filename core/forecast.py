@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import torch
@@ -104,12 +105,19 @@ def forecast_task(
     model_cfg: ModelConfig,
     train_cfg: TrainConfig,
     callbacks: Sequence[Callback] = (),
+    store: Any = "default",
+    session: str | None = None,
 ):
     """A function for ``core.jobs.Job``: trains in the background, publishing progress.
 
     The windows and the model are built inside the job, so bad data or settings
-    surface as the job's error message instead of blocking the page.
+    surface as the job's error message instead of blocking the page. When the job ends
+    the run is saved to ``store`` (a ``core.runs.RunStore``; "default" = the runs folder,
+    None = not saved); a failed save is published as ``save_warning``, the run is kept.
     """
+    from core.autosave import AutoSave
+
+    autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 
     def task(ctx) -> ForecastRun:
         from core.jobs import ProgressCallback
@@ -121,6 +129,9 @@ def forecast_task(
             n_val=len(run.prepared.val),
             n_test=len(run.prepared.test),
         )
-        return train_run(run, [ProgressCallback(ctx), *callbacks], ctx.stop_event)
+        cbs = [ProgressCallback(ctx), *callbacks, *autosave.callbacks()]
+        run = train_run(run, cbs, ctx.stop_event)
+        autosave.finish(run, ctx, name=getattr(getattr(ctx, "_job", None), "name", None))
+        return run
 
     return task

@@ -51,3 +51,32 @@ def require_run():
         st.page_link("pages/train.py", label="Go to the Train page", icon=":material/school:")
         st.stop()
     return run
+
+
+# -- saved runs (issue 9) ----------------------------------------------------------------------
+def session_id() -> str | None:
+    """This browser session's id (labels the runs it saves, for the per-session limit)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else None
+
+
+def run_store():
+    """The runs folder ($LSTMLAB_RUNS_DIR or <project>/runs): every session's saved runs."""
+    from core.runs import RunStore
+
+    try:
+        return RunStore.default()
+    except ValueError as e:  # a bad LSTMLAB_RUNS_* setting: say which, keep the session
+        st.error(f"The runs folder is misconfigured: {e}.", icon=":material/error:")
+        st.stop()
+
+
+def _register_session_provider() -> None:
+    from core import autosave
+
+    autosave.set_session_provider(session_id)
+
+
+_register_session_provider()

@@ -1,0 +1,104 @@
+"""``python -m core runs list`` and ``python -m core export --run DIR --onnx OUT``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("runs", help="list the saved runs")
+    runs_sub = p.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
+    ls = runs_sub.add_parser("list", help="one line per saved run, newest first")
+    ls.add_argument("--dir", default=None, help="runs folder (default: $LSTMLAB_RUNS_DIR or runs/)")
+    ls.add_argument("--json", action="store_true", help="print one JSON object")
+    ls.set_defaults(func=list_runs)
+
+    ex = sub.add_parser("export", help="export a saved run as ONNX and/or a checkpoint file")
+    ex.add_argument("--run", required=True, help="a run folder, or a run id in the runs folder")
+    ex.add_argument("--onnx", default=None, help="write the model as ONNX to this path")
+    ex.add_argument("--checkpoint", default=None, help="write the checkpoint (.pt) here")
+    ex.add_argument("--weights", choices=("auto", "best", "last"), default="auto")
+    ex.add_argument("--json", action="store_true", help="print one JSON object")
+    ex.set_defaults(func=export)
+
+
+def _store(folder: str | None):
+    from core.runs import RunStore
+
+    return RunStore(folder) if folder else RunStore.default()
+
+
+def list_runs(args: argparse.Namespace) -> int:
+    store = _store(args.dir)
+    rows = [r.summary() for r in store.list()]
+    if args.json:
+        from core.cli import emit
+
+        emit({"root": str(store.root), "runs": rows}, True)
+        return 0
+    if not rows:
+        print(f"no runs in {store.root}")
+        return 0
+    print(f"{len(rows)} run(s) in {store.root}")
+    for r in rows:
+        if r["broken"]:
+            print(f"{r['id']}  BROKEN: {r['broken']}")
+            continue
+        loss = f"{r['best_val_loss']:.4g}" if r["best_val_loss"] is not None else "-"
+        pin = " [pinned]" if r["pinned"] else ""
+        print(
+            f"{r['id']}  {r['created']}  {r['model']:<12} best val {loss:<8} "
+            f"{r['data']}  '{r['name']}'{pin}"
+        )
+    return 0
+
+
+def _resolve(run_arg: str):
+    """(store, run id) from a folder path or an id in the default runs folder."""
+    from core.runs import RunStore
+
+    path = Path(run_arg).expanduser()
+    if path.is_dir():
+        return RunStore(path.resolve().parent), path.resolve().name
+    return _store(None), run_arg
+
+
+def export(args: argparse.Namespace) -> int:
+    from core.checkpoint import load_dict, model_from_dict, write_atomic
+    from core.cli import emit
+    from core.onnx_export import ExportError, export_onnx, onnx_parity
+
+    if not args.onnx and not args.checkpoint:
+        print("error: give --onnx OUT and/or --checkpoint OUT", file=sys.stderr)
+        return 2
+    store, run_id = _resolve(args.run)
+    src = store.checkpoint_path(run_id, args.weights)  # RunError (a ValueError) -> exit 2
+    out: dict = {"run": run_id, "checkpoint_source": str(src)}
+    if args.checkpoint:
+        write_atomic(src.read_bytes(), args.checkpoint)
+        out["checkpoint"] = str(Path(args.checkpoint).resolve())
+    if args.onnx:
+        ckpt = load_dict(src)
+        model = model_from_dict(ckpt)
+        lookback = ckpt["data_cfg"]["lookback"]
+        try:
+            data = export_onnx(model, lookback)
+        except ExportError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 3
+        write_atomic(data, args.onnx)
+        out.update(onnx=str(Path(args.onnx).resolve()), onnx_bytes=len(data))
+        out["input"] = f"x float32 (batch, time, {model.cfg.input_size}), scaled"
+        out["output"] = f"y float32 (batch, {model.cfg.horizon}), scaled"
+        out["scalers"] = json.dumps(
+            {"feature": ckpt["feature_scaler"], "target": ckpt["target_scaler"]}
+        )
+        try:
+            out["onnxruntime_max_abs_diff"] = onnx_parity(data, model, lookback)
+        except ExportError as e:
+            out["onnxruntime_check"] = f"skipped: {e}"
+    emit(out, args.json)
+    return 0

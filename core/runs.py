@@ -1,0 +1,481 @@
+"""Runs that last: every trained run as a folder on disk, listed, reopened, evicted.
+
+Layout of the runs folder (``$LSTMLAB_RUNS_DIR``, default ``<project>/runs``)::
+
+    <id>/meta.json      name, kind, configs, dataset provenance + fingerprint, scores,
+                        timings, device, best validation loss, created, pinned, session
+    <id>/history.json   one record per epoch
+    <id>/best.pt        checkpoint at the best validation epoch (weights_only-loadable,
+    <id>/last.pt        with the data inside) and at the last completed epoch
+    <id>/extras.pt      run.extras (e.g. gate snapshots), plain data and tensors only
+    <id>/payload.pt     other kinds (text, sentiment, comparison): their dict payload
+    evictions.jsonl     which runs the limits removed, and why
+
+A run is written into ``.tmp-<id>`` and renamed to ``<id>`` when complete, so a crash
+never leaves a half-written run in the list; folders starting with "." are never listed.
+Renames of meta.json go through a temp file and ``os.replace``. Saves, renames, deletes
+and evictions hold a lock (a thread lock plus ``flock`` on ``.lock`` where available), so
+several threads or processes can write to one folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from core import checkpoint as ckpt_io
+from core.forecast import ForecastRun
+from core.run_files import (
+    CheckpointKeeper,
+    clean_json,
+    dataset_meta,
+    default_name,
+    dumps,
+    folder_size,
+    from_plain,
+    mtime,
+    pick_checkpoints,
+    scores,
+    to_plain,
+    write_text,
+)
+
+try:  # POSIX: a lock that also holds between processes (the CLI, a second server)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the thread lock alone
+    fcntl = None  # type: ignore[assignment]
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_DIR = "LSTMLAB_RUNS_DIR"
+ENV_MAX_MB = "LSTMLAB_RUNS_MAX_MB"
+ENV_PER_SESSION = "LSTMLAB_RUNS_PER_SESSION"
+
+META_FORMAT = "lstm-lab/run"
+META = "meta.json"
+EVICTIONS = "evictions.jsonl"
+STALE_TMP_S = 3600.0  # a .tmp-/.trash- folder this old belongs to a crashed writer
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+class RunError(ValueError):
+    """A run cannot be found, read or changed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what the runs folder keeps; the oldest unpinned runs go first."""
+
+    max_bytes: int = 500 * 2**20  # the whole folder
+    per_session: int = 20  # runs saved by one browser session
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """``$LSTMLAB_RUNS_MAX_MB`` (default 500) and ``$LSTMLAB_RUNS_PER_SESSION`` (20)."""
+        raw_mb = os.environ.get(ENV_MAX_MB, "500").strip()
+        raw_n = os.environ.get(ENV_PER_SESSION, "20").strip()
+        try:
+            mb = float(raw_mb)
+        except ValueError:
+            mb = math.nan
+        if not (math.isfinite(mb) and mb > 0):
+            raise ValueError(f"{ENV_MAX_MB} must be a number of MB > 0, got {raw_mb!r}")
+        if not raw_n.isdigit() or int(raw_n) < 1:
+            raise ValueError(f"{ENV_PER_SESSION} must be an integer >= 1, got {raw_n!r}")
+        return cls(int(mb * 2**20), int(raw_n))
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One listed run: its folder and meta.json, or why the folder is broken."""
+
+    id: str
+    path: Path
+    meta: dict = field(default_factory=dict)
+    size_bytes: int = 0
+    broken: str | None = None  # a sentence when the folder cannot be used
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name") or self.id)
+
+    @property
+    def kind(self) -> str:
+        return str(self.meta.get("kind", "?"))
+
+    @property
+    def created(self) -> float:
+        return float(self.meta.get("created") or 0.0)
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.meta.get("pinned"))
+
+    @property
+    def session(self) -> str | None:
+        return self.meta.get("session")
+
+    @property
+    def best_val_loss(self) -> float | None:
+        v = (self.meta.get("fit") or {}).get("best_val_loss")
+        return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+    def summary(self) -> dict:
+        """A flat, JSON-able row for tables and the command line."""
+        m = self.meta
+        mc, ds, fit = m.get("model_cfg") or {}, m.get("dataset") or {}, m.get("fit") or {}
+        model = ""
+        if mc:
+            bi = "bi-" if mc.get("bidirectional") else ""
+            model = (
+                f"{bi}{mc.get('cell', '?').upper()} {mc.get('hidden_size')}×{mc.get('num_layers')}"
+            )
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "data": ds.get("name", ""),
+            "target": (m.get("data_cfg") or {}).get("target", ""),
+            "model": model,
+            "epochs": m.get("n_epochs"),
+            "best_val_loss": self.best_val_loss,
+            "test_mae": ((m.get("scores") or {}).get("test") or {}).get("model_mae"),
+            "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
+            if self.created
+            else "",
+            "device": (fit.get("device") or {}).get("label", ""),
+            "pinned": self.pinned,
+            "size_kb": round(self.size_bytes / 1024, 1),
+            "broken": self.broken,
+        }
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: the new run, and the runs the limits removed to make room."""
+
+    info: RunInfo
+    evicted: list[RunInfo]
+    message: str  # empty when nothing was removed
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+# -- the store ---------------------------------------------------------------------------------
+class RunStore:
+    """A folder of runs. Every method is safe to call from several threads at once."""
+
+    def __init__(self, root: str | os.PathLike, limits: Limits | None = None):
+        self.root = Path(root).expanduser().resolve()
+        self.limits = limits or Limits()
+
+    @classmethod
+    def default(cls) -> RunStore:
+        """``$LSTMLAB_RUNS_DIR`` or ``<project>/runs``, with limits from the environment."""
+        return cls(os.environ.get(ENV_DIR) or ROOT / "runs", Limits.from_env())
+
+    # -- locking ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with _THREAD_LOCKS_GUARD:
+            tlock = _THREAD_LOCKS.setdefault(str(self.root), threading.Lock())
+        with tlock, open(self.root / ".lock", "a+") as f:
+            if fcntl is not None:
+                fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(f, fcntl.LOCK_UN)
+
+    # -- reading -----------------------------------------------------------------------------
+    def _info(self, path: Path, with_size: bool = True) -> RunInfo:
+        size = folder_size(path) if with_size else 0
+        try:
+            meta = json.loads((path / META).read_text())
+        except FileNotFoundError:
+            return RunInfo(path.name, path, {}, size, "its meta.json is missing")
+        except (OSError, ValueError) as e:
+            return RunInfo(path.name, path, {}, size, f"its meta.json is unreadable ({e})")
+        if not isinstance(meta, dict) or meta.get("format") != META_FORMAT:
+            return RunInfo(path.name, path, {}, size, "its meta.json is not an LSTM Lab run")
+        return RunInfo(path.name, path, meta, size, None)
+
+    def list(self, include_broken: bool = True) -> list[RunInfo]:
+        """Runs, newest first; a broken folder is listed with the reason, never raised."""
+        if not self.root.is_dir():
+            return []
+        infos = [
+            self._info(p) for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+        ]
+        infos = [i for i in infos if include_broken or i.broken is None]
+        return sorted(infos, key=lambda i: i.created or mtime(i.path), reverse=True)
+
+    def get(self, run_id: str) -> RunInfo:
+        path = self._path(run_id)
+        if not path.is_dir():
+            raise RunError(f"no run {run_id!r} in {self.root} (it may have been deleted)")
+        return self._info(path)
+
+    def _path(self, run_id: str) -> Path:
+        if not run_id or run_id.startswith(".") or "/" in run_id or "\\" in run_id:
+            raise RunError(f"{run_id!r} is not a run id")
+        return self.root / run_id
+
+    def usage(self) -> dict:
+        runs = self.list()
+        return {
+            "root": str(self.root),
+            "runs": len(runs),
+            "bytes": sum(r.size_bytes for r in runs),
+            "max_bytes": self.limits.max_bytes,
+            "per_session": self.limits.per_session,
+        }
+
+    # -- writing -------------------------------------------------------------------------------
+    def _new_id(self) -> str:
+        return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+    def _commit(
+        self, meta: dict, write_files: Callable[[Path], dict | None], session: str | None
+    ) -> SaveResult:
+        """Write into .tmp-<id>, then rename into place and apply the limits, under the lock."""
+        run_id = self._new_id()
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".tmp-{run_id}"
+        tmp.mkdir()
+        try:
+            meta = {"format": META_FORMAT, "id": run_id, "created": time.time(), **meta}
+            meta["session"] = session
+            meta.update(write_files(tmp) or {})
+            write_text(tmp / META, dumps(meta))  # last: a folder with meta.json is complete
+            with self._lock():
+                os.rename(tmp, self.root / run_id)
+                evicted = self._enforce_limits(keep=run_id, session=session)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._sweep_stale()
+        info = self.get(run_id)
+        return SaveResult(info, evicted, self._eviction_message(evicted))
+
+    def save(
+        self,
+        run: ForecastRun,
+        name: str | None = None,
+        session: str | None = None,
+        pinned: bool = False,
+        keeper: CheckpointKeeper | None = None,
+        origin: str = "trained",
+    ) -> SaveResult:
+        """Save a trained forecaster: meta, history, best and last checkpoints, extras."""
+        history = list(run.fit.history) if run.fit else []
+        fit = run.fit.to_dict() if run.fit else {}
+        fit.pop("history", None)
+        ckpts, weights = pick_checkpoints(run, keeper)
+        meta = {
+            "name": name or default_name(run),
+            "kind": "forecaster",
+            "origin": origin,
+            "pinned": pinned,
+            "weights": weights,
+            "checkpoints": [k for k, v in ckpts.items() if v is not None],
+            "data_cfg": run.data_cfg.to_dict(),
+            "model_cfg": run.model_cfg.to_dict(),
+            "train_cfg": run.train_cfg.to_dict(),
+            "dataset": dataset_meta(run),
+            "fit": fit,
+            "n_epochs": len(history),
+            "n_params": run.n_params,
+            "scores": scores(run),
+            "extras_keys": sorted(run.extras) if run.extras else [],
+        }
+
+        def write_files(tmp: Path) -> dict:
+            t0 = time.perf_counter()
+            write_text(tmp / "history.json", dumps(history))
+            for label, sd in ckpts.items():
+                if sd is not None:
+                    data = ckpt_io.to_bytes(ckpt_io.run_to_dict(run, sd, weights=label))
+                    ckpt_io.write_atomic(data, tmp / f"{label}.pt")
+            extras = {k: v for k, v in run.extras.items() if k != "saved_run_id"}
+            if extras:
+                ckpt_io.write_atomic(ckpt_io.to_bytes(to_plain(extras)), tmp / "extras.pt")
+            return {"save_seconds": time.perf_counter() - t0}
+
+        return self._commit(meta, write_files, session)
+
+    def save_record(
+        self,
+        kind: str,
+        name: str,
+        summary: dict,
+        payload: dict | None = None,
+        session: str | None = None,
+        pinned: bool = False,
+    ) -> SaveResult:
+        """Any other kind of run (text model, sentiment model, comparison): a JSON summary
+        in meta.json plus a dict payload of plain data and tensors in payload.pt."""
+        if kind == "forecaster":
+            raise RunError("forecasters are saved with RunStore.save(run)")
+        meta = {"name": name, "kind": kind, "pinned": pinned, **clean_json(summary)}
+
+        def write_files(tmp: Path) -> None:
+            if payload is not None:
+                ckpt_io.write_atomic(ckpt_io.to_bytes(to_plain(payload)), tmp / "payload.pt")
+
+        return self._commit(meta, write_files, session)
+
+    def _update_meta(self, run_id: str, **changes: Any) -> RunInfo:
+        with self._lock():
+            info = self.get(run_id)
+            if info.broken:
+                raise RunError(f"run {run_id!r} cannot be changed: {info.broken}")
+            write_text(info.path / META, dumps({**info.meta, **changes}))
+        return self.get(run_id)
+
+    def rename(self, run_id: str, name: str) -> RunInfo:
+        name = " ".join(str(name).split())
+        if not name:
+            raise RunError("a run name cannot be empty")
+        if len(name) > 120:
+            raise RunError(f"a run name must be at most 120 characters, got {len(name)}")
+        return self._update_meta(run_id, name=name)
+
+    def set_pinned(self, run_id: str, pinned: bool) -> RunInfo:
+        """Pinned runs are never removed by the limits."""
+        return self._update_meta(run_id, pinned=bool(pinned))
+
+    def delete(self, run_id: str) -> None:
+        """Remove a run folder (renamed away first, so it vanishes from the list at once)."""
+        with self._lock():
+            self._delete_locked(self._path(run_id))
+
+    def _delete_locked(self, path: Path) -> None:
+        if not path.is_dir():
+            raise RunError(f"no run {path.name!r} in {self.root} (it may have been deleted)")
+        trash = self.root / f".trash-{path.name}-{uuid.uuid4().hex[:4]}"
+        os.rename(path, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    # -- limits ---------------------------------------------------------------------------------
+    def _enforce_limits(self, keep: str, session: str | None) -> list[RunInfo]:
+        """Called under the lock: oldest unpinned runs go until both limits hold."""
+        runs = sorted(self.list(), key=lambda r: r.created or mtime(r.path))  # oldest first
+        evicted: list[tuple[RunInfo, str]] = []
+
+        def removable(r: RunInfo) -> bool:
+            return r.id != keep and not r.pinned and all(r.id != e.id for e, _ in evicted)
+
+        if session is not None:
+            mine = [r for r in runs if r.session == session]
+            excess = len(mine) - self.limits.per_session
+            for r in [r for r in mine if removable(r)][: max(excess, 0)]:
+                evicted.append((r, f"more than {self.limits.per_session} runs in this session"))
+        total = sum(r.size_bytes for r in runs) - sum(e.size_bytes for e, _ in evicted)
+        for r in runs:
+            if total <= self.limits.max_bytes:
+                break
+            if removable(r):
+                mb = self.limits.max_bytes / 2**20
+                evicted.append((r, f"the runs folder was over its {mb:g} MB limit"))
+                total -= r.size_bytes
+        log = []
+        for r, why in evicted:
+            with contextlib.suppress(OSError, RunError):
+                self._delete_locked(r.path)
+            log.append({"time": time.time(), "id": r.id, "name": r.name, "reason": why})
+        if log:
+            with open(self.root / EVICTIONS, "a") as f:
+                f.writelines(json.dumps(e) + "\n" for e in log)
+        return [r for r, _ in evicted]
+
+    def _eviction_message(self, evicted: list[RunInfo]) -> str:
+        if not evicted:
+            return ""
+        names = ", ".join(f"'{r.name}'" for r in evicted[:5])
+        more = f" and {len(evicted) - 5} more" if len(evicted) > 5 else ""
+        return (
+            f"Removed {len(evicted)} older run{'s' if len(evicted) != 1 else ''} to stay within "
+            f"the limits ({self.limits.per_session} runs per session, "
+            f"{self.limits.max_bytes / 2**20:g} MB in all): {names}{more}. "
+            "Pin a run on the Runs page to keep it."
+        )
+
+    def evictions(self, since: float = 0.0) -> list[dict]:
+        """Runs the limits removed (newest first), from evictions.jsonl."""
+        try:
+            lines = (self.root / EVICTIONS).read_text().splitlines()
+        except OSError:
+            return []
+        out = []
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                e = json.loads(line)
+                if isinstance(e, dict) and e.get("time", 0) >= since:
+                    out.append(e)
+        return out[::-1]
+
+    def _sweep_stale(self) -> None:
+        """Remove .tmp-/.trash- folders left by a crashed writer long ago."""
+        now = time.time()
+        for p in self.root.glob(".t*-*"):
+            if p.is_dir() and now - mtime(p) > STALE_TMP_S:
+                shutil.rmtree(p, ignore_errors=True)
+
+    # -- loading ---------------------------------------------------------------------------------
+    def history(self, run_id: str) -> list[dict]:
+        """The per-epoch records of a run ([] when it has none or the file is unreadable)."""
+        try:
+            history = json.loads((self._path(run_id) / "history.json").read_text())
+        except (OSError, ValueError):
+            return []
+        return history if isinstance(history, list) else []
+
+    def checkpoint_path(self, run_id: str, weights: str = "auto") -> Path:
+        """The checkpoint file of a run: "best", "last" or "auto" (the run's own weights)."""
+        info = self.get(run_id)
+        if info.broken:
+            raise RunError(f"run '{info.name}' cannot be opened: {info.broken}")
+        if info.kind != "forecaster":
+            raise RunError(f"run '{info.name}' is a {info.kind} run, not a forecaster")
+        weights = info.meta.get("weights", "last") if weights == "auto" else weights
+        path = info.path / f"{weights}.pt"
+        if not path.is_file():
+            have = ", ".join(info.meta.get("checkpoints", [])) or "none"
+            raise RunError(f"run '{info.name}' has no {weights!r} checkpoint (it has: {have})")
+        return path
+
+    def load(self, run_id: str, weights: str = "auto") -> ForecastRun:
+        """Rebuild a saved forecaster: its data, scalers, weights, history and extras."""
+        info = self.get(run_id)
+        path = self.checkpoint_path(run_id, weights)
+        try:
+            run = ckpt_io.load_run(path)
+        except ckpt_io.CheckpointError as e:
+            raise RunError(f"run '{info.name}' cannot be opened: {e}") from None
+        extras = info.path / "extras.pt"
+        if extras.is_file():
+            try:
+                run.extras.update(from_plain(torch.load(extras, weights_only=True)))
+            except Exception:  # damaged extras never block the run itself
+                run.extras["extras_error"] = "the saved extras could not be read"
+        run.extras["saved_run_id"] = run_id
+        return run
+
+
+# -- helpers for meta -------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Pure builders for the Runs page: a table of runs, loss overlays, metric comparisons."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from dashboard.figures import COLORS, _layout
+
+PALETTE = px.colors.qualitative.D3
+
+
+def _finite(v) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+
+def runs_table(summaries: list[dict]) -> pd.DataFrame:
+    """One row per run for st.dataframe (summaries from ``RunInfo.summary()``)."""
+    cols = ["name", "data", "target", "model", "epochs", "best_val_loss", "test_mae"]
+    cols += ["created", "device", "pinned"]
+    return pd.DataFrame([{c: s.get(c) for c in cols} for s in summaries], columns=cols)
+
+
+def metrics_table(metas: dict[str, dict]) -> pd.DataFrame:
+    """Metrics of selected runs (name -> meta.json): losses, errors in data units, cost.
+
+    skill = 1 - MAE_model / MAE_naive on the test span: > 0 means the model beats
+    repeating the last observed value, 0 means it ties, < 0 means it is worse.
+    """
+    rows = []
+    for name, m in metas.items():
+        scores = m.get("scores") or {}
+        val, test = scores.get("val") or {}, scores.get("test") or {}
+        fit = m.get("fit") or {}
+        mae, naive = _finite(test.get("model_mae")), _finite(test.get("naive_mae"))
+        rows.append(
+            {
+                "run": name,
+                "data": (m.get("dataset") or {}).get("name", ""),
+                "parameters": m.get("n_params"),
+                "epochs": m.get("n_epochs"),
+                "best val loss (MSE, scaled)": _finite(fit.get("best_val_loss")),
+                "val MAE": _finite(val.get("model_mae")),
+                "test MAE": mae,
+                "test RMSE": _finite(test.get("model_rmse")),
+                "naive test MAE": naive,
+                "skill vs naive": 1 - mae / naive if mae is not None and naive else None,
+                "train seconds": _finite(fit.get("seconds")),
+                "device": (fit.get("device") or {}).get("label", ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def loss_overlay_figure(
+    histories: dict[str, list[dict]], show_train: bool = False, height: int = 400
+) -> go.Figure:
+    """Validation loss per epoch of several runs on one log axis (train loss dotted)."""
+    fig = go.Figure()
+    for i, (name, history) in enumerate(histories.items()):
+        color = PALETTE[i % len(PALETTE)]
+        epochs = [h.get("epoch") for h in history]
+        keys = [("val_loss", "validation", "solid")]
+        if show_train:
+            keys.append(("train_loss", "train", "dot"))
+        for key, label, dash in keys:
+            ys = [_finite(h.get(key)) for h in history]
+            ys = [y if y is not None and y > 0 else None for y in ys]
+            if not any(y is not None for y in ys):
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=epochs,
+                    y=ys,
+                    mode="lines+markers",
+                    name=f"{name} · {label}" if show_train else name,
+                    line=dict(color=color, width=2, dash=dash),
+                    marker=dict(size=4),
+                )
+            )
+    fig.update_yaxes(type="log", title="val loss (MSE, scaled)")
+    longest = max((len(h) for h in histories.values()), default=0)
+    fig.update_xaxes(title="epoch", rangemode="tozero", dtick=1 if longest <= 20 else None)
+    fig = _layout(fig, "Validation loss of the selected runs", height)
+    fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"))
+    return fig
+
+
+def mae_ratio_figure(table: pd.DataFrame, height: int = 360) -> go.Figure:
+    """Test MAE of each run divided by the naive last-value baseline's test MAE.
+
+    ratio = MAE_model / MAE_naive: unitless, so runs on different data compare;
+    below 1 the model beats repeating the last observed value.
+    """
+    ratio = table["test MAE"] / table["naive test MAE"].where(table["naive test MAE"] > 0)
+    colors = [COLORS["test"] if r < 1 else COLORS["model"] for r in ratio.fillna(1.0)]
+    fig = go.Figure(
+        go.Bar(
+            x=table["run"].tolist(),
+            y=[None if pd.isna(r) else float(r) for r in ratio],
+            name="model MAE ÷ naive MAE",
+            marker_color=colors,
+            text=[f"{r:.2f}" if pd.notna(r) else "" for r in ratio],
+            textposition="outside",
+            customdata=table[["test MAE", "naive test MAE"]].to_numpy().tolist(),
+            hovertemplate="%{x}<br>ratio %{y:.3f}<br>model MAE %{customdata[0]:.4g}"
+            "<br>naive MAE %{customdata[1]:.4g}<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=1.0,
+        line=dict(color=COLORS["naive"], dash="dash"),
+        annotation_text="naive baseline (last value)",
+        annotation_position="top left",
+    )
+    fig.update_yaxes(title="test MAE ÷ naive MAE (below 1 is better)", rangemode="tozero")
+    fig.update_xaxes(title="run")
+    fig = _layout(fig, "Test error relative to the naive last-value baseline", height)
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig

@@ -1,0 +1,328 @@
+"""Widget groups of the Runs page: manage one run, compare several, export, import.
+
+Actions run in ``on_click`` callbacks, before the page redraws, so the table always shows
+the folder as it is after the action; their outcome is shown once as a "flash" message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import streamlit as st
+
+from core import checkpoint as ckpt_io
+from core.onnx_export import ExportError, available, export_onnx, onnx_parity
+from core.runs import RunError, RunInfo, RunStore
+from dashboard import state
+from dashboard.runs_figures import loss_overlay_figure, mae_ratio_figure, metrics_table
+
+FLASH_KEY = "_runs_flash"
+CONFIRM_KEY = "_runs_confirm_delete"
+ONNX_KEY = "_runs_onnx"  # {"id": run id, "bytes": ..., "check": sentence}
+MAX_COMPARE = 8
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state[FLASH_KEY] = (kind, text)
+
+
+def show_flash() -> None:
+    kind, text = st.session_state.pop(FLASH_KEY, (None, None))
+    if kind == "error":
+        st.error(text, icon=":material/error:")
+    elif kind == "warning":
+        st.warning(text, icon=":material/warning:")
+    elif kind == "success":
+        st.success(text, icon=":material/check_circle:")
+
+
+def label(info: RunInfo) -> str:
+    s = info.summary()
+    pin = "📌 " if info.pinned else ""
+    return f"{pin}{info.name} · {s['model']} · {s['created']}"
+
+
+def size_text(n: float) -> str:
+    """Bytes as a short readable size: 812 KB, 3.4 MB, 1.2 GB."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{max(n / 1024, 0):.0f} KB"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "run"
+
+
+# -- actions (callbacks) -------------------------------------------------------------------------
+def _guard(fn, *args) -> None:
+    try:
+        fn(*args)
+    except (RunError, ckpt_io.CheckpointError, OSError) as e:
+        flash("error", f"{e}")
+
+
+def _open(store: RunStore, run_id: str) -> None:
+    run = store.load(run_id)
+    state.set_current_run(run)
+    flash("success", f"Opened '{store.get(run_id).name}': it is now this session's current run.")
+
+
+def _rename(store: RunStore, run_id: str, key: str) -> None:
+    info = store.rename(run_id, st.session_state.get(key, ""))
+    flash("success", f"Renamed to '{info.name}'.")
+
+
+def _pin(store: RunStore, run_id: str, pinned: bool) -> None:
+    info = store.set_pinned(run_id, pinned)
+    flash("success", f"'{info.name}' is {'pinned' if pinned else 'no longer pinned'}.")
+
+
+def _delete(store: RunStore, run_id: str) -> None:
+    name = store.get(run_id).name
+    store.delete(run_id)
+    st.session_state.pop(CONFIRM_KEY, None)
+    flash("success", f"Deleted '{name}'. A run you had opened stays open in this session.")
+
+
+def _build_onnx(store: RunStore, run_id: str) -> None:
+    ckpt = ckpt_io.load_dict(store.checkpoint_path(run_id))
+    model, lookback = ckpt_io.model_from_dict(ckpt), ckpt["data_cfg"]["lookback"]
+    try:
+        data = export_onnx(model, lookback)
+    except ExportError as e:
+        flash("error", str(e))
+        return
+    try:
+        diff = onnx_parity(data, model, lookback)
+        check = f"Checked with onnxruntime on 16 random inputs: max |ONNX − PyTorch| = {diff:.1e}."
+    except ExportError:
+        check = "Not checked: onnxruntime (optional) is not installed."
+    st.session_state[ONNX_KEY] = {"id": run_id, "bytes": data, "check": check}
+
+
+# -- widget groups ------------------------------------------------------------------------------
+def manage(store: RunStore, info: RunInfo) -> None:
+    """Open, rename, pin and delete one run."""
+    current = state.current_run()
+    if current is not None and current.extras.get("saved_run_id") == info.id:
+        st.caption("This run is the session's current run.")
+    c1, c2, c3 = st.columns(3)
+    c1.button(
+        "Open",
+        type="primary",
+        icon=":material/open_in_new:",
+        key="runs-open",
+        help="Make it the session's current run for the Gates and forecasting pages",
+        on_click=_guard,
+        args=(_open, store, info.id),
+        width="stretch",
+    )
+    c2.button(
+        "Unpin" if info.pinned else "Pin",
+        icon=":material/push_pin:",
+        key="runs-pin",
+        help="Pinned runs are never removed by the folder limits",
+        on_click=_guard,
+        args=(_pin, store, info.id, not info.pinned),
+        width="stretch",
+    )
+    c3.button(
+        "Delete…",
+        icon=":material/delete:",
+        key="runs-delete",
+        width="stretch",
+        on_click=lambda: st.session_state.__setitem__(CONFIRM_KEY, info.id),
+    )
+    if st.session_state.get(CONFIRM_KEY) == info.id:
+        st.warning(f"Delete '{info.name}' and its checkpoints from disk? This cannot be undone.")
+        d1, d2 = st.columns(2)
+        d1.button(
+            "Yes, delete",
+            type="primary",
+            key="runs-delete-confirm",
+            on_click=_guard,
+            args=(_delete, store, info.id),
+        )
+        d2.button(
+            "Cancel",
+            key="runs-delete-cancel",
+            on_click=lambda: st.session_state.pop(CONFIRM_KEY, None),
+        )
+    details(info)
+    key = f"runs-rename-{info.id}"
+    r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
+    r1.text_input("New name", value=info.name, key=key, max_chars=120)
+    r2.button("Rename", key="runs-rename", on_click=_guard, args=(_rename, store, info.id, key))
+
+
+def details(info: RunInfo) -> None:
+    """Where the data came from and how the run was made (read from its meta.json)."""
+    m = info.meta
+    ds, fit = m.get("dataset") or {}, m.get("fit") or {}
+    with st.expander("Details: data, settings, timings"):
+        st.markdown(
+            f"- **Data**: {ds.get('name', '?')}, {ds.get('rows', '?')} rows from "
+            f"{ds.get('start', '?')} to {ds.get('end', '?')} · fingerprint "
+            f"`{str(ds.get('fingerprint', ''))[:12]}`\n"
+            f"- **Training**: {m.get('n_epochs', '?')} epochs in {fit.get('seconds') or 0:.1f} s "
+            f"on {(fit.get('device') or {}).get('label', '?')} · {fit.get('message', '')}\n"
+            f"- **Opens with** the {m.get('weights', '?')} weights · checkpoints: "
+            f"{', '.join(m.get('checkpoints', []))} · {size_text(info.size_bytes)} on disk"
+        )
+        st.json(
+            {k: m.get(k) for k in ("data_cfg", "model_cfg", "train_cfg")}
+            | {"provenance": ds.get("provenance")},
+            expanded=False,
+        )
+
+
+def compare(store: RunStore, runs: list[RunInfo]) -> None:
+    """Overlay the loss curves and tabulate the metrics of selected runs."""
+    by_id = {r.id: r for r in runs}
+    chosen = st.multiselect(
+        "Runs to compare",
+        list(by_id),
+        default=list(by_id)[:3],
+        key="runs-compare",
+        format_func=lambda i: label(by_id[i]),
+        max_selections=MAX_COMPARE,
+    )
+    if not chosen:
+        st.info("Pick one or more runs to compare.")
+        return
+    names = _unique_names([by_id[i] for i in chosen])
+    if len({by_id[i].meta.get("dataset", {}).get("fingerprint") for i in chosen}) > 1:
+        st.warning(
+            "These runs were trained on different data: their losses are in different "
+            "scaled units. Compare skill vs the naive baseline instead.",
+            icon=":material/warning:",
+        )
+    show_train = st.toggle("Show training loss too (dotted)", key="runs-compare-train")
+    histories = {names[i]: store.history(i) for i in chosen}
+    st.plotly_chart(loss_overlay_figure(histories, show_train), key="runs-overlay")
+    table = metrics_table({names[i]: by_id[i].meta for i in chosen})
+    st.dataframe(table, hide_index=True, width="stretch")
+    if table["test MAE"].notna().any():
+        st.plotly_chart(mae_ratio_figure(table), key="runs-mae")
+
+
+def _unique_names(infos: list[RunInfo]) -> dict[str, str]:
+    seen: dict[str, int] = {}
+    out = {}
+    for r in infos:
+        seen[r.name] = seen.get(r.name, 0) + 1
+        out[r.id] = r.name if seen[r.name] == 1 else f"{r.name} ({seen[r.name]})"
+    return out
+
+
+def export(store: RunStore, info: RunInfo) -> None:
+    """Download the checkpoint, the settings as JSON, and the model as ONNX."""
+    slug = _slug(info.name)
+    rows = (info.meta.get("dataset") or {}).get("rows")
+    path = store.checkpoint_path(info.id)
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.download_button(
+        "Checkpoint (.pt)",
+        path.read_bytes(),
+        f"{slug}.pt",
+        "application/octet-stream",
+        key="runs-dl-pt",
+        icon=":material/download:",
+        help=f"Weights, settings, scalers and the training data ({rows} rows): "
+        "restore it anywhere with Import",
+    )
+    meta = json.dumps(info.meta, indent=1)
+    c2.download_button(
+        "Settings (.json)",
+        meta,
+        f"{slug}.json",
+        "application/json",
+        key="runs-dl-json",
+        icon=":material/data_object:",
+    )
+    st.markdown(
+        "**ONNX** · input `x` (batch, time, features), output `y` (batch, horizon), "
+        "both in the scaled units of the JSON's scalers."
+    )
+    if not available("onnx"):
+        st.info(
+            "ONNX export needs the optional packages in requirements-onnx.txt "
+            "(`pip install -r requirements-onnx.txt`); everything else works without."
+        )
+        return
+    st.button(
+        "Build the ONNX file",
+        key="runs-onnx-build",
+        icon=":material/build:",
+        on_click=_guard,
+        args=(_build_onnx, store, info.id),
+    )
+    built = st.session_state.get(ONNX_KEY)
+    if built and built["id"] == info.id:
+        st.download_button(
+            "ONNX (.onnx)",
+            built["bytes"],
+            f"{slug}.onnx",
+            "application/octet-stream",
+            key="runs-dl-onnx",
+            icon=":material/download:",
+        )
+        st.caption(built["check"])
+    if not available("onnxruntime"):
+        st.caption("onnxruntime is optional: install it to check the file against PyTorch.")
+
+
+def import_checkpoint(store: RunStore) -> None:
+    """Restore a run from an uploaded checkpoint; anything else is refused with the reason."""
+    st.caption(
+        "Only checkpoints written by LSTM Lab are accepted. They are read with "
+        "`torch.load(weights_only=True)`: files carrying code, truncated files and weights "
+        "that do not fit their settings are refused."
+    )
+    st.file_uploader("Checkpoint file", type=["pt", "pth"], key="runs-upload")
+    st.button(
+        "Restore this run",
+        key="runs-import",
+        icon=":material/upload:",
+        on_click=_guard,
+        args=(_import, store),
+    )
+
+
+def _import(store: RunStore) -> None:
+    upload = st.session_state.get("runs-upload")
+    if upload is None:
+        flash("warning", "Choose a checkpoint file first.")
+        return
+    ckpt = ckpt_io.load_dict(upload.getvalue())
+    want = (ckpt.get("dataset") or {}).get("fingerprint")
+    known = next((d for d in state.datasets().values() if d.fingerprint() == want), None)
+    run = ckpt_io.run_from_dict(ckpt, known)
+    base = (ckpt.get("dataset") or {}).get("name", "data")
+    result = store.save(
+        run,
+        name=f"imported {upload.name} · {base}"[:120],
+        session=state.session_id(),
+        origin="imported",
+    )
+    run.extras["saved_run_id"] = result.info.id
+    state.set_current_run(run)
+    note = f" {result.message}" if result.message else ""
+    flash("success", f"Restored '{result.info.name}': it is now this session's current run.{note}")
+
+
+def evictions_notice(store: RunStore, hours: float = 24.0) -> None:
+    """Tell the user which runs the limits removed recently."""
+    recent = store.evictions(since=time.time() - hours * 3600)
+    if not recent:
+        return
+    names = ", ".join(f"'{e['name']}'" for e in recent[:5])
+    more = f" and {len(recent) - 5} more" if len(recent) > 5 else ""
+    st.info(
+        f"To stay within the limits, {len(recent)} older run(s) were removed in the last "
+        f"{hours:g} h: {names}{more} ({recent[0]['reason']}). Pin a run to keep it.",
+        icon=":material/auto_delete:",
+    )

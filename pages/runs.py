@@ -1,0 +1,117 @@
+"""Runs: every training run saved on disk; open, rename, pin, delete, compare, export, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import jobs, runs_ui, state
+from dashboard.runs_figures import runs_table
+
+PAGES_DIR = Path(__file__).resolve().parent
+
+st.title("Runs")
+store = state.run_store()
+usage = store.usage()
+st.caption(
+    f"Every training run is saved in `{usage['root']}`: {usage['runs']} run(s), "
+    f"{runs_ui.size_text(usage['bytes'])} of {runs_ui.size_text(usage['max_bytes'])}, at most "
+    f"{usage['per_session']} per browser session. When a limit is reached the oldest "
+    "unpinned runs are removed first."
+)
+runs_ui.show_flash()
+job = jobs.holder().get("train")
+if job is not None:
+    snap = job.snapshot()
+    if snap.get("save_warning"):
+        st.warning(snap["save_warning"], icon=":material/save:")
+    if snap.get("save_notice"):
+        st.info(snap["save_notice"], icon=":material/auto_delete:")
+runs_ui.evictions_notice(store)
+
+runs = store.list()
+broken = [r for r in runs if r.broken]
+ready = [r for r in runs if not r.broken]
+forecasters = [r for r in ready if r.kind == "forecaster"]
+if broken:
+    with st.expander(f"{len(broken)} folder(s) in the runs folder cannot be read"):
+        for r in broken:
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.write(f"`{r.id}`: {r.broken}")
+            c2.button(
+                "Delete",
+                key=f"runs-broken-{r.id}",
+                on_click=runs_ui._guard,
+                args=(store.delete, r.id),
+            )
+
+if not ready:
+    st.info(
+        "No saved runs yet. Train a model (the Home page's one-click demo is quickest): "
+        "it is saved here when training ends.",
+        icon=":material/inventory_2:",
+    )
+    if (PAGES_DIR / "train.py").exists():
+        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/school:")
+else:
+    st.dataframe(
+        runs_table([r.summary() for r in ready]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "best_val_loss": st.column_config.NumberColumn(
+                "best val loss",
+                help="lowest validation MSE, in the run's scaled units",
+                format="%.4g",
+            ),
+            "test_mae": st.column_config.NumberColumn(
+                "test MAE",
+                help="mean absolute error on the test span, in the target's units",
+                format="%.4g",
+            ),
+            "pinned": st.column_config.CheckboxColumn("pinned"),
+        },
+    )
+
+by_id = {r.id: r for r in ready}
+if not ready:
+    st.subheader("Import a checkpoint", anchor=False)
+    runs_ui.import_checkpoint(store)
+    st.stop()
+
+selected = st.selectbox(
+    "Run to open, manage or export",
+    list(by_id),
+    key="runs-selected",
+    format_func=lambda i: runs_ui.label(by_id[i]),
+)
+info = by_id[selected]
+tab_manage, tab_compare, tab_export, tab_import = st.tabs(
+    ["Open & manage", "Compare", "Export", "Import"]
+)
+with tab_import:
+    runs_ui.import_checkpoint(store)
+with tab_manage:
+    if info.kind == "forecaster":
+        runs_ui.manage(store, info)
+    else:
+        st.info(f"'{info.name}' is a {info.kind} run: open it from the page that made it.")
+    if state.current_run() is not None:
+        links = [("gates.py", "See its gates"), ("stocks.py", "Forecast with it")]
+        for page, text in links:
+            if (PAGES_DIR / page).exists():
+                st.page_link(f"pages/{page}", label=text, icon=":material/arrow_forward:")
+
+with tab_compare:
+    if forecasters:
+        runs_ui.compare(store, forecasters)
+    else:
+        st.info("No forecaster runs to compare yet.")
+
+with tab_export:
+    if info.kind == "forecaster":
+        st.caption(f"Exporting **{info.name}** (pick another run above the tabs).")
+        runs_ui.export(store, info)
+    else:
+        st.info("Only forecaster runs can be exported for now.")
