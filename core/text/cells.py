@@ -71,13 +71,12 @@ def text_features(text: str) -> dict[str, np.ndarray]:
     quote, line, vowel = np.zeros(n), np.zeros(n), np.full(n, np.nan)
     inside, col = False, 0
     for t, ch in enumerate(text):
+        is_mark = ch == '"' or ch in OPEN_QUOTES or ch in CLOSE_QUOTES
+        quote[t] = float(inside or is_mark)  # both quote marks count as inside
         if ch == '"':
             inside = not inside
-        elif ch in OPEN_QUOTES:
-            inside = True
-        quote[t] = float(inside or ch in CLOSE_QUOTES)
-        if ch in CLOSE_QUOTES:
-            inside = False
+        elif ch in OPEN_QUOTES or ch in CLOSE_QUOTES:
+            inside = ch in OPEN_QUOTES
         line[t] = col
         col = 0 if ch == "\n" else col + 1
         if ch.isalpha():
