@@ -403,5 +403,5 @@ def test_bad_checkpoints_are_refused_with_a_reason(trained, tmp_path):
         "this file is a PyTorch file but not an LSTM Lab checkpoint (it has no 'format' field)"
     )
     assert refused(threading.Event).startswith("this file is not a loadable LSTM Lab checkpoint")
-    with pytest.raises(CheckpointError, match="^this file is not a loadable"):
+    with pytest.raises(CheckpointError, match=r"^this file is not a loadable"):
         load_text_run(b"not a torch file")
