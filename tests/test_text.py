@@ -405,3 +405,28 @@ def test_bad_checkpoints_are_refused_with_a_reason(trained, tmp_path):
     assert refused(threading.Event).startswith("this file is not a loadable LSTM Lab checkpoint")
     with pytest.raises(CheckpointError, match=r"^this file is not a loadable"):
         load_text_run(b"not a torch file")
+
+
+# -- command line --------------------------------------------------------------------------
+def test_cli_trains_saves_loads_and_samples(tmp_path, capsys):
+    import json
+
+    from core.cli import main
+
+    path = tmp_path / "t.pt"
+    args = ["text", "--chars", "20000", "--hidden", "32", "--steps", "8", "--length", "30"]
+    assert main([*args, "--save", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["steps"] == 8 and out["reason"] == "completed"
+    assert out["vocab"] == len(set(load_shakespeare(20_000).text))
+    assert out["val_bpc"] < out["uniform_bpc"] and len(out["sample"]) == 31  # "\n" + 30
+    greedy = ["text", "--load", str(path), "--prompt", "KING", "--temperature", "0", "--json"]
+    assert main([*greedy, "--length", "20"]) == 0
+    first = json.loads(capsys.readouterr().out)["sample"]
+    assert main([*greedy, "--length", "20", "--seed", "5"]) == 0
+    assert json.loads(capsys.readouterr().out)["sample"] == first and first.startswith("KING")
+    assert main(["text", "--load", str(path), "--prompt", "\u00e9"]) == 2
+    assert capsys.readouterr().err == (
+        "error: the prompt has characters the model never saw in training: '\u00e9'; remove "
+        "them or train on a text that contains them\n"
+    )
