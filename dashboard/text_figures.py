@@ -125,8 +125,13 @@ def activation_figure(
     feature_name: str,
     title: str,
     height: int = 300,
+    window: int = 400,
 ) -> go.Figure:
-    """One unit's value by character position, with a text feature on a second axis."""
+    """One unit's value by character position, with a text feature on a second axis.
+
+    The x range starts on the first ``window`` characters so single characters stay
+    readable; the whole text is in the figure (pan or zoom out).
+    """
     hover = [char_label(c) for c in text]
     x = np.arange(len(text))
     fig = go.Figure(
@@ -142,7 +147,12 @@ def activation_figure(
                 line=dict(color="#7f7f7f", width=1, dash="dot"), hovertemplate="%{y:.0f}",
             )
         )  # fmt: skip
-        fig.update_layout(yaxis2=dict(title=feature_name, overlaying="y", side="right"))
-    fig.update_xaxes(title="character position in the text")
-    fig.update_yaxes(title="activation (unitless)")
+        fig.update_layout(
+            yaxis2=dict(title=feature_name, overlaying="y", side="right", showgrid=False)
+        )
+    fig.update_layout(
+        xaxis=dict(title="character position in the text (drag to pan, double-click: all)",
+                   range=[-0.5, min(len(text), window) - 0.5]),
+        yaxis=dict(title="activation (unitless)"),
+    )  # fmt: skip
     return _layout(fig, title, height)

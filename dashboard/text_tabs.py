@@ -174,8 +174,9 @@ def cells_tab(run: TextRun) -> None:
     )
     feats = text_features(text)
     feat = st.selectbox("Compare with", list(feats), index=1, key="text-cells-feature")
+    title = f"Layer {layer}, {GATE_NAMES[gate]}, unit {unit} vs {feat}"
     st.plotly_chart(
-        activation_figure(text, values, feats[feat], feat, f"Unit {unit} ({label})"),
+        activation_figure(text, values, feats[feat], feat, title),
         width="stretch",
         key="text-cells-trace",
     )
@@ -194,6 +195,11 @@ def cells_tab(run: TextRun) -> None:
             hide_index=True,
             key="text-rank-table",
             column_config={"r": st.column_config.NumberColumn("Pearson r", format="%.3f")},
+        )
+        st.caption(
+            "r: Pearson correlation between the cell's value and the feature over the "
+            "positions where the feature applies (vowel vs consonant: letters only). "
+            "|r| near 1: the cell tracks the feature; the sign only says which way."
         )
         if constant:
             st.caption(f"Not ranked (constant in this text): {', '.join(constant)}.")

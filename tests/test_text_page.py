@@ -178,10 +178,10 @@ def test_stop_ends_a_long_training_early(app):
 def test_browser_trains_and_colours_text_by_a_cell(page, server_url):
     page.goto(f"{server_url}/text")
     wait_ready(page)
-    page.get_by_text("Model and training settings").click()
-    passes = page.get_by_label("Passes over the text")
-    passes.fill("1")
-    passes.press("Enter")
+    page.get_by_text("Paste text").click()
+    box = page.get_by_label("Paste any UTF-8 text")
+    box.fill(load_shakespeare(20_000).text)  # 2 passes x 8 steps of 32 x 64 characters
+    box.press("Control+Enter")
     wait_ready(page)
     page.get_by_role("button", name="Train").click()
     page.wait_for_selector("[data-testid='stCode']", timeout=120_000)  # a live sample
@@ -191,7 +191,7 @@ def test_browser_trains_and_colours_text_by_a_cell(page, server_url):
     page.get_by_role("tab", name="Cells").click()
     spans = page.locator("[data-testid='stHtml'] span[style*='background-color']")
     spans.first.wait_for(timeout=30_000)
-    assert spans.count() > 1000  # the 3,000-character validation text, one span per character
+    assert spans.count() == 2000  # the validation part of the 20,000 characters, one span each
     assert re.match(r"^\S.*: [+-]\d\.\d{3}$", spans.nth(5).get_attribute("title"))
     page.locator("[data-testid='stTabs']").scroll_into_view_if_needed()
     screenshot(page, "text-cells")
