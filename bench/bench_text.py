@@ -106,7 +106,7 @@ def main() -> None:
         lab = min(lab, time.perf_counter() - t0)
     plain = best_of(lambda: plain_train(run, tr, tcfg, device), 2)
     chars = args.steps * tcfg.batch_size * tcfg.seq_len
-    rows.append((f"train {args.steps} steps (+1 val bpc, 1 sample)", lab, plain, chars / lab))
+    rows.append((f"train {args.steps} steps (+1 val bpc, 2 samples)", lab, plain, chars / lab))
     model = run.model.to(device).eval()
     lab = best_of(lambda: evaluate_bpc(model, va, 256))
     plain = best_of(lambda: model(torch.from_numpy(va[:-1]).to(device)[None]))

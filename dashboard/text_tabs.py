@@ -11,7 +11,6 @@ import streamlit as st
 from core.text import (
     GATE_NAMES,
     MAX_LENGTH,
-    MAX_VIEW_CHARS,
     Generation,
     TextError,
     TextRun,
@@ -19,6 +18,7 @@ from core.text import (
     default_prompt,
     gate_keys,
     generate,
+    max_view_chars,
     rank_cells,
     text_features,
 )
@@ -142,8 +142,10 @@ def cells_tab(run: TextRun) -> None:
         text = st.text_area(
             "Your text (only characters the model knows)", run.probe[:400], key="text-cells-own"
         )
-    text = text[:MAX_VIEW_CHARS]
     cfg = run.model_cfg
+    if len(text) > max_view_chars(cfg):
+        st.caption(f"Showing the first {max_view_chars(cfg):,} of {len(text):,} characters.")
+        text = text[: max_view_chars(cfg)]
     sfx = f"{cfg.cell}-{cfg.num_layers}x{cfg.hidden_size}"
     keys = {k: f"text-cell-{k}-{sfx}" for k in ("layer", "gate", "unit")}
     c1, c2, c3 = st.columns(3)

@@ -77,7 +77,8 @@ def test_validation_bpc_falls_well_below_the_uniform_and_unigram_baselines(train
     assert run.val_bpc == pytest.approx(evaluate_bpc(run.model, val_ids, 256), rel=1e-5)
     assert run.result["reason"] == "completed" and run.result["steps"] == 250
     assert [r["step"] for r in run.history] == [50, 100, 150, 200, 250]
-    assert len(run.samples) == 5 and all(len(s["text"]) == 200 for s in run.samples)
+    assert [s["step"] for s in run.samples] == [50, 100, 150, 200, 250]  # one per record
+    assert all(len(s["text"]) == 200 for s in run.samples)
 
 
 def test_training_repeats_exactly_with_the_same_seed():
@@ -153,6 +154,14 @@ def test_detached_chunks_cut_the_gradient_at_the_chunk_boundary():
     assert float(emb_in[1].grad.abs().sum()) > 0
 
 
+def test_live_samples_keep_the_first_and_the_latest():
+    from core.text.train import MAX_SAMPLES, _keep
+
+    kept = _keep([{"step": i, "text": ""} for i in range(1, 201)])
+    steps = [s["step"] for s in kept]
+    assert len(kept) == MAX_SAMPLES and steps[:10] == list(range(1, 11)) and steps[-1] == 200
+
+
 def test_stop_flag_is_checked_every_chunk():
     class Ctx:
         def __init__(self):
@@ -176,13 +185,16 @@ def test_stop_flag_is_checked_every_chunk():
 
 
 def test_text_task_runs_as_a_background_job_publishing_history_and_samples():
-    job = Job(text_task(load_shakespeare(20_000), SMALL_MODEL, SMALL_TRAIN.replace(max_steps=10,
-              log_every=5)), name="t", kind="text").start()  # fmt: skip
+    cfg = SMALL_TRAIN.replace(max_steps=10, log_every=5, sample_every_s=3600)
+    job = Job(text_task(load_shakespeare(20_000), SMALL_MODEL, cfg), name="t", kind="text")
+    job.start()
     assert job.join(60)
     snap = job.snapshot()
     assert snap["status"] == "done", snap.get("message")
     assert [r["step"] for r in snap["history"]] == [5, 10]
-    assert snap["samples"][-1]["step"] == 10 and snap["steps"] == 10
+    # sampling every hour: the first step and the last only
+    assert [s["step"] for s in snap["samples"]] == [1, 10]
+    assert snap["steps"] == 10
     assert job.result.history == snap["history"]
 
 
@@ -430,3 +442,12 @@ def test_cli_trains_saves_loads_and_samples(tmp_path, capsys):
         "error: the prompt has characters the model never saw in training: '\u00e9'; remove "
         "them or train on a text that contains them\n"
     )
+
+
+def test_view_length_bounds_the_activations_kept_per_session():
+    from core.text import max_view_chars
+    from core.text.cells import MAX_ACTIVATION_VALUES, MAX_VIEW_CHARS
+
+    assert max_view_chars(CharModelConfig(hidden_size=128, num_layers=2)) == MAX_VIEW_CHARS
+    big = CharModelConfig(hidden_size=2048, num_layers=4)  # 4 * 2048 * 6 values per character
+    assert max_view_chars(big) == MAX_ACTIVATION_VALUES // (4 * 2048 * 6)

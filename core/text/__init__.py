@@ -7,6 +7,7 @@ from core.text.cells import (
     cell_activations,
     correlations,
     gate_keys,
+    max_view_chars,
     rank_cells,
     text_features,
 )
@@ -36,13 +37,42 @@ from core.text.train import (
 )
 
 __all__ = [
-    "GATE_NAMES", "MAX_BYTES", "MAX_CHARS", "MAX_LENGTH", "MAX_VIEW_CHARS", "MIN_CHARS",
-    "CharLM", "CharModelConfig", "CharTrainConfig", "Corpus", "Generation", "TextError",
-    "TextRun", "Vocab", "build_text_run", "cell_activations", "chunk_starts", "corpus_from_bytes",
-    "corpus_from_text", "correlations", "default_prompt", "detach_state", "evaluate_bpc",
-    "fit_text", "gate_keys", "generate", "load_shakespeare", "pick", "rank_cells", "split_ids",
-    "streams", "text_features", "text_task", "unigram_bits",
-]  # fmt: skip
+    "GATE_NAMES",
+    "MAX_BYTES",
+    "MAX_CHARS",
+    "MAX_LENGTH",
+    "MAX_VIEW_CHARS",
+    "MIN_CHARS",
+    "CharLM",
+    "CharModelConfig",
+    "CharTrainConfig",
+    "Corpus",
+    "Generation",
+    "TextError",
+    "TextRun",
+    "Vocab",
+    "build_text_run",
+    "cell_activations",
+    "chunk_starts",
+    "corpus_from_bytes",
+    "corpus_from_text",
+    "correlations",
+    "default_prompt",
+    "detach_state",
+    "evaluate_bpc",
+    "fit_text",
+    "gate_keys",
+    "generate",
+    "load_shakespeare",
+    "max_view_chars",
+    "pick",
+    "rank_cells",
+    "split_ids",
+    "streams",
+    "text_features",
+    "text_task",
+    "unigram_bits",
+]
 
 from core.text.checkpoint import (
     FORMAT,
@@ -55,6 +85,11 @@ from core.text.checkpoint import (
 )
 
 __all__ += [
-    "FORMAT", "load_text_dict", "load_text_run", "save_text_run", "text_run_bytes",
-    "text_run_from_dict", "text_run_to_dict",
-]  # fmt: skip
+    "FORMAT",
+    "load_text_dict",
+    "load_text_run",
+    "save_text_run",
+    "text_run_bytes",
+    "text_run_from_dict",
+    "text_run_to_dict",
+]

@@ -11,9 +11,10 @@ import torch
 
 from core.gates import recurrent_gates
 from core.text.corpus import TextError, Vocab
-from core.text.model import CharLM
+from core.text.model import CharLM, CharModelConfig
 
 MAX_VIEW_CHARS = 5000  # characters replayed step by step for the view and the ranking
+MAX_ACTIVATION_VALUES = 20_000_000  # floats one view may keep (80 MB): bounds session memory
 GATE_NAMES = {
     "h": "hidden state h",
     "c": "cell state c",
@@ -34,6 +35,12 @@ def gate_keys(cell: str) -> tuple[str, ...]:
     return {"lstm": ("c", "h", "i", "f", "o", "g"), "gru": ("h", "z", "r", "n"), "rnn": ("h",)}[
         cell
     ]
+
+
+def max_view_chars(cfg: CharModelConfig) -> int:
+    """Characters a view may replay: every gate of every layer, T * L * H * G values in all."""
+    per_char = cfg.num_layers * cfg.hidden_size * len(gate_keys(cfg.cell))
+    return max(100, min(MAX_VIEW_CHARS, MAX_ACTIVATION_VALUES // per_char))
 
 
 @torch.no_grad()

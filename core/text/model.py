@@ -67,7 +67,7 @@ class CharTrainConfig(_Config):
     clip_norm: float | None = 1.0  # gradient clipping by global norm; None = off
     val_fraction: float = 0.1  # the text's last part, never trained on
     log_every: int = 20  # steps between history records (each with validation bpc)
-    sample_every_s: float = 3.0  # seconds between live text samples (0 = at every record)
+    sample_every_s: float = 3.0  # seconds between live samples (0 = with every record)
     sample_length: int = 200  # characters per live sample
     sample_temperature: float = 0.8
     seed: int = 0

@@ -27,7 +27,8 @@ from core.trainer import make_optimizer, seed_everything
 LN2 = math.log(2.0)
 PROBE_CHARS = 3000  # validation text kept with the run for the Cells view
 MAX_VAL_CHARS = 50_000  # validation bpc is measured on at most this many characters
-MAX_SAMPLES = 60  # live samples kept per run
+MAX_SAMPLES = 60  # live samples kept per run: the first KEEP_FIRST and the latest
+KEEP_FIRST = 10  # the early gibberish stays, to show the progress
 
 
 @dataclass
@@ -213,12 +214,13 @@ def fit_text(
                 ctx.append("history", record)
                 good = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 acc_loss, acc_norm, acc_n, acc_chars, t_rec = 0.0, 0.0, 0, 0, time.perf_counter()
-                if now - last_sample >= cfg.sample_every_s:
-                    last_sample = now
-                    item = {"step": step, "text": sampler(run, step)}
-                    run.samples = [*run.samples, item][-MAX_SAMPLES:]
-                    ctx.append("samples", item, limit=MAX_SAMPLES)
-                    ctx.publish(sample=item)
+            every = cfg.sample_every_s
+            recorded = bool(run.history) and run.history[-1]["step"] == step
+            if step == total or (recorded if every == 0 else now - last_sample >= every):
+                last_sample = now  # the first step, then every few seconds, and the last
+                run.samples = _keep([*run.samples, {"step": step, "text": sampler(run, step)}])
+                ctx.publish(samples=run.samples)
+                t_rec += time.perf_counter() - now  # chars/s counts training time only
             if now - last_pub >= 0.25 or step == total:
                 last_pub = now
                 eta = (now - t0) / step * (total - step)
@@ -235,6 +237,12 @@ def fit_text(
     }  # fmt: skip
     ctx.publish(reason=reason, message=run.result["message"], eta_s=0.0)
     return run
+
+
+def _keep(samples: list[dict]) -> list[dict]:
+    if len(samples) <= MAX_SAMPLES:
+        return samples
+    return samples[:KEEP_FIRST] + samples[-(MAX_SAMPLES - KEEP_FIRST) :]
 
 
 def _message(reason: str, steps: int, val_bpc: float | None, baselines: dict) -> str:
