@@ -23,7 +23,7 @@ from core.text import (
     text_features,
 )
 from dashboard.text_figures import activation_figure, char_label, colored_text_html, legend_html
-from dashboard.text_ui import GEN_KEY
+from dashboard.text_ui import current_generation, set_generation
 
 ACTS_KEY, RANK_KEY = "text_acts", "text_rank"  # one-entry caches: (run, text) -> result
 UNIT_RANGE = {"i": (0, 1), "f": (0, 1), "o": (0, 1), "r": (0, 1), "z": (0, 1)}  # sigmoid gates
@@ -75,8 +75,8 @@ def generate_tab(run: TextRun) -> None:
         except TextError as e:
             st.error(f"Cannot generate: {e}.", icon=":material/error:")
             return
-        st.session_state[GEN_KEY] = gen
-    gen: Generation | None = st.session_state.get(GEN_KEY)
+        set_generation(run, gen)
+    gen: Generation | None = current_generation(run)
     if gen is None:
         st.caption("Type `\\n` in the prompt for a line break.")
         return
@@ -131,7 +131,7 @@ def _show_ranked(row: dict, keys: dict) -> None:
 
 
 def cells_tab(run: TextRun) -> None:
-    gen: Generation | None = st.session_state.get(GEN_KEY)
+    gen: Generation | None = current_generation(run)
     sources = ["validation text", *(["generated text"] if gen else []), "your own text"]
     src = st.radio("Text to colour", sources, horizontal=True, key="text-cells-source")
     if src == "validation text":

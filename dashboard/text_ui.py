@@ -25,6 +25,7 @@ from core.text import (
 
 RUN_KEY = "text_run"  # the session's character model (core.text.TextRun)
 GEN_KEY = "text_generation"  # the last Generation
+GEN_OWNER_KEY = "text_generation_model"  # id() of the model that made it
 LOADED_KEY = "text_loaded_file"  # hash of the checkpoint file loaded last (load once)
 JOB_KIND = "text"
 SOURCES = ("Shakespeare (bundled)", "Paste text", "Upload a .txt file")
@@ -49,7 +50,18 @@ def current_run() -> TextRun | None:
 
 def set_run(run: TextRun) -> None:
     st.session_state[RUN_KEY] = run
-    st.session_state.pop(GEN_KEY, None)  # an old generation belongs to the old model
+
+
+def set_generation(run: TextRun, gen) -> None:
+    st.session_state[GEN_KEY] = gen
+    st.session_state[GEN_OWNER_KEY] = id(run.model)
+
+
+def current_generation(run: TextRun):
+    """The last generation, if the session's current model made it (else None)."""
+    if st.session_state.get(GEN_OWNER_KEY) != id(run.model):
+        return None
+    return st.session_state.get(GEN_KEY)
 
 
 @st.cache_resource(show_spinner=False)

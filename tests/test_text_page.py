@@ -158,6 +158,14 @@ def test_load_a_saved_model_and_refuse_a_bad_file(app):
         "Could not load x.pt: this file is not a loadable LSTM Lab checkpoint"
     )
     assert at.session_state["text_run"] is run  # the earlier model survives
+    at.button[[b.label for b in at.button].index("Generate")].click().run()
+    assert len(at.metric) == 3 and "generated text" in at.radio(key="text-cells-source").options
+    other, _, _ = build_text_run(load_shakespeare(4000), CharModelConfig(hidden_size=16), cfg)
+    at.file_uploader(key="text-load").set_value(("o.pt", to_bytes(other), "application/octet"))
+    at.run()
+    assert at.session_state["text_run"].model_cfg.hidden_size == 16
+    assert not at.metric  # the last generation belonged to the previous model
+    assert "generated text" not in at.radio(key="text-cells-source").options
 
 
 def test_stop_ends_a_long_training_early(app):
