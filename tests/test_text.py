@@ -451,3 +451,20 @@ def test_view_length_bounds_the_activations_kept_per_session():
     assert max_view_chars(CharModelConfig(hidden_size=128, num_layers=2)) == MAX_VIEW_CHARS
     big = CharModelConfig(hidden_size=2048, num_layers=4)  # 4 * 2048 * 6 values per character
     assert max_view_chars(big) == MAX_ACTIVATION_VALUES // (4 * 2048 * 6)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_fast_gates_equal_the_step_by_step_replay(cell):
+    from core.gates import recurrent_gates
+    from core.text.cells import fast_gates
+
+    torch.manual_seed(1)
+    model = CharLM(CharModelConfig(cell=cell, vocab_size=12, hidden_size=16, num_layers=3))
+    model.eval()
+    x = model.embed(torch.randint(0, 12, (1, 200)))  # (1, T, E)
+    with torch.no_grad():
+        slow = recurrent_gates(model.rnn, x)  # key -> (L, D, B, T, H)
+        fast = fast_gates(model.rnn, x)  # key -> (L, T, H)
+    assert set(fast) == set(slow)
+    for k in slow:
+        torch.testing.assert_close(fast[k], slow[k][:, 0, 0], atol=2e-5, rtol=1e-4)
