@@ -214,5 +214,11 @@ def test_browser_trains_and_colours_text_by_a_cell(page, server_url):
     page.get_by_role("button", name="Generate").click()
     page.get_by_text("Mean probability of the emitted characters").wait_for(timeout=30_000)
     wait_ready(page)
+    colored = page.locator("[data-testid='stHtml'] span[title*='top 5']")
+    assert colored.count() == 400  # the default length, one hover per generated character
+    colored.first.hover()
+    page.get_by_text(
+        "Next-character probabilities, position by position"
+    ).scroll_into_view_if_needed()
     screenshot(page, "text-generate")
     assert not page.locator("[data-testid='stException']").count()
