@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from dashboard.figures import COLORS, _layout
 
 NEG, POS, ZERO = (33, 102, 172), (178, 24, 43), (255, 255, 255)  # blue, red, white
+NAN_COLOR = "rgb(226,230,238)"  # no value (e.g. the prompt of a generation): light grey
 BOX_STYLE = (
     "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:15px;"
     "line-height:1.75;white-space:pre-wrap;word-break:break-all;color:#1f2430;"
@@ -78,7 +79,8 @@ def colored_text_html(
     """Each character on a background coloured by its value, escaped, with a hover title.
 
     Values are mapped to [-1, 1] by v / max(|lo|, |hi|) when lo < 0 (blue-white-red),
-    else to [0, 1] by (v - lo) / (hi - lo) (white to red). A newline shows as ↵.
+    else to [0, 1] by (v - lo) / (hi - lo) (white to red); NaN is light grey. A newline
+    shows as ↵.
     """
     diverging = lo < 0
     scale = max(abs(lo), abs(hi)) if diverging else (hi - lo)
@@ -86,10 +88,11 @@ def colored_text_html(
     parts = []
     for t, ch in enumerate(text):
         v = values[t] / scale if diverging else (values[t] - lo) / scale
+        color = NAN_COLOR if math.isnan(v) else _rgb(v, diverging)
         shown = "↵" if ch == "\n" else html.escape(ch)
         title = f' title="{html.escape(hover[t], quote=True)}"' if hover else ""
         parts.append(
-            f'<span style="background-color:{_rgb(v, diverging)}"{title}>{shown}</span>'
+            f'<span style="background-color:{color}"{title}>{shown}</span>'
             + ("\n" if ch == "\n" else "")
         )
     return f'<div style="{BOX_STYLE}">{"".join(parts)}</div>'

@@ -96,8 +96,14 @@ def show_generation(gen: Generation) -> None:
         )
         for n, ch in enumerate(gen.text)
     ]
-    values = np.concatenate([np.zeros(len(gen.prompt)), gen.chosen_prob])
-    st.html(legend_html(0.0, 1.0, "model probability of each generated character (hover one)"))
+    values = np.concatenate([np.full(len(gen.prompt), np.nan), gen.chosen_prob])
+    st.html(
+        legend_html(
+            0.0,
+            1.0,
+            "model probability of each generated character (hover one; the prompt is grey)",
+        )
+    )
     st.html(colored_text_html(gen.prompt + gen.text, values, 0.0, 1.0, hover))
     with st.expander("Next-character probabilities, position by position"):
         table = pd.DataFrame(gen.table())

@@ -51,6 +51,7 @@ def test_colored_text_escapes_every_character_and_hover():
     half = ",".join(str(round(255 + (e - 255) * 0.5)) for e in (178, 24, 43))
     assert f"background-color:rgb({half})" in out
     assert "rgb(33,102,172)" in colored_text_html("a", [-1.0], -1.0, 1.0)  # blue at -1
+    assert "rgb(226,230,238)" in colored_text_html("a", [float("nan")], 0.0, 1.0)  # no value
 
 
 def test_legend_and_bpc_figure_are_labelled():
