@@ -1,0 +1,139 @@
+"""The Sentiment page: AppTest of uploads, refusals, live training, results and the inside
+view, plus a real-browser screenshot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import errors_of, poll, run_page, screenshot, wait_ready
+
+RUN = "sentiment_run"
+
+
+def small(at, data: str = "imdb", attention: bool = True, epochs: int = 2):
+    """Pick a bundled set and a small, fast model in the settings form."""
+    at.selectbox(key="sent-data").set_value(data)
+    at.select_slider(key="sent-embed").set_value(16)
+    at.select_slider(key="sent-hidden").set_value(16)
+    at.toggle(key="sent-attention").set_value(attention)
+    at.toggle(key="sent-bidir").set_value(attention)
+    at.slider(key="sent-epochs").set_value(epochs)
+    return at
+
+
+def spec(at, title_part: str) -> dict:
+    for chart in at.get("plotly_chart"):
+        fig = json.loads(chart.proto.spec)
+        if title_part in fig["layout"].get("title", {}).get("text", ""):
+            return fig
+    raise AssertionError(f"no chart titled {title_part!r}")
+
+
+def upload(at, name: str, raw: bytes):
+    at.file_uploader(key="sent-upload").set_value((name, raw, "text/csv"))
+    return at.run()
+
+
+def test_page_offers_the_bundled_sets_and_waits_for_training(app):
+    at = run_page(app, "sentiment.py")
+    assert not errors_of(at)
+    assert at.title[0].value == "Sentiment"
+    assert at.selectbox(key="sent-data").options[:2] == [
+        "Rotten Tomatoes sentence polarity (Pang & Lee 2005), 10,662 snippets",
+        "IMDB labelled sentences (Kotzias et al. 2015), 1,000 sentences",
+    ]
+    assert any("negative 5,331, positive 5,331" in c.value for c in at.caption)
+    assert any("Pang" in c.value and "ACL, 2005" in c.value for c in at.caption)
+    assert "Press **Train**" in at.info[0].value
+
+
+def test_upload_becomes_the_dataset_and_bad_files_are_refused(app):
+    at = run_page(app, "sentiment.py")
+    rows = [f"a {w} movie {i}\t{c}" for i in range(12) for w, c in (("great", "1"), ("dull", "0"))]
+    at = upload(at, "mine.tsv", "\n".join(rows).encode())
+    assert not errors_of(at)
+    assert at.selectbox(key="sent-data").value == "your file: mine.tsv"
+    assert any("24 sentences · 2 classes: 0 12, 1 12" in c.value for c in at.caption)
+
+    at = upload(at, "bad.csv", b"text,label\n" + b"only one,pos\n" * 25)
+    assert errors_of(at) == [
+        "Could not use this file: every row has the same label 'pos': a classifier needs two "
+        "or more classes."
+    ]
+    # the earlier upload is still there and still selected
+    assert at.selectbox(key="sent-data").value == "your file: mine.tsv"
+    at = upload(at, "cols.csv", b"a,b,c\n1,2,3\n")
+    assert errors_of(at)[0].startswith("Could not use this file: found no text and label columns")
+    assert not at.exception
+
+
+def test_train_live_then_results_and_gates_on_words(app):
+    at = run_page(app, "sentiment.py")
+    small(at).button(key="sent-train").click().run()  # form values go with the submit
+    assert not errors_of(at)
+    at = poll(at, lambda a: RUN in a.session_state, timeout=120)
+    assert not errors_of(at)
+    run = at.session_state[RUN]
+    assert run.model_cfg.attention and run.model_cfg.bidirectional
+    assert run.dataset.name == "imdb" and len(run.fit.history) == 2
+
+    # results: the model next to both baselines, from the run's own test scores
+    values = {m.label: m.value for m in at.metric}
+    assert values["majority class"] == "50.0%"
+    assert values["model accuracy"] == f"{run.results['model']['accuracy']:.1%}"
+    cm = spec(at, "Confusion: model")
+    assert cm["layout"]["xaxis"]["title"]["text"] == "predicted class"
+    assert sum(map(sum, run.results["model"]["confusion"])) == run.results["model"]["n"]
+    curves = spec(at, "Live: LSTM · imdb")
+    names = {t["name"] for t in curves["data"]}
+    assert {"train", "validation", "majority class (test)"} <= names
+
+    # inside: words on the time axis, attention over real words only
+    at.text_input(key="sent-text").set_value("What a zzzunknown, lovely film").run()
+    assert not errors_of(at)
+    att = spec(at, "Attention")
+    assert att["layout"]["xaxis"]["ticktext"] == ["what", "a", "zzzunknown*", ",", "lovely", "film"]
+    assert sum(att["data"][0]["y"]) == pytest.approx(100, abs=1e-3)
+    heat = spec(at, "input gate")
+    assert heat["layout"]["xaxis"]["ticktext"] == att["layout"]["xaxis"]["ticktext"]
+    assert heat["data"][0]["z"]["shape"] == "16, 6"  # (H units, T words), binary-encoded
+    assert any(m.value.startswith("**Words that open the input gate most:**") for m in at.markdown)
+    at.selectbox(key="sent-dir-2").set_value(1).run()
+    at.selectbox(key="sent-gate-lstm").set_value("f").run()
+    assert "forget gate" in spec(at, "backward")["layout"]["title"]["text"]
+
+    at.text_input(key="sent-text").set_value(" ?? ").run()  # punctuation is still a token
+    assert not errors_of(at)
+    at.text_input(key="sent-text").set_value("   ").run()
+    assert at.warning[0].value == "The text has no words to read: type at least one word."
+    assert RUN in at.session_state  # the trained run survives bad input
+
+
+def test_stop_keeps_the_page_alive(app):
+    at = run_page(app, "sentiment.py")
+    small(at, "rt-polarity", attention=False, epochs=30).button(key="sent-train").click().run()
+    at = poll(at, lambda a: any(b.key == "sent-stop" for b in a.button), timeout=60)
+    at.button(key="sent-stop").click().run()
+    at = poll(at, lambda a: RUN in a.session_state, timeout=120)
+    run = at.session_state[RUN]
+    assert run.fit.reason == "stopped" and len(run.fit.history) < 30
+    assert not errors_of(at)
+    assert any("stopped by the user" in c.value for c in at.caption)
+
+
+@pytest.mark.browser
+def test_browser_trains_and_shows_words_on_the_gates(page, server_url):
+    page.goto(f"{server_url}/sentiment")
+    wait_ready(page)
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Yelp labelled sentences").click()
+    wait_ready(page)
+    page.get_by_text("Attention pooling").click()
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("Results on the held-out test split").wait_for(timeout=180_000)
+    wait_ready(page)
+    page.get_by_text("Gates word by word").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stAlertContentError").count() == 0
+    assert page.get_by_test_id("stPlotlyChart").count() >= 7
+    screenshot(page, "sentiment")
