@@ -83,7 +83,13 @@ def curves_figure(
     fig.update_xaxes(title="epoch", dtick=1 if len(epochs) <= 20 else None)
     fig.update_yaxes(title="loss (nats per sentence)", row=1, col=1)
     fig.update_yaxes(title="accuracy (%)", row=1, col=2)
-    return _layout(fig, plain(title), 360)
+    _layout(fig, plain(title), 400)
+    # legend under the plots: above them it would cover the subplot titles
+    fig.update_layout(
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center", x=0.5),
+        margin=dict(t=70, b=90),
+    )
+    return fig
 
 
 def scores_figure(results: dict[str, dict]) -> go.Figure:
@@ -104,8 +110,14 @@ def scores_figure(results: dict[str, dict]) -> go.Figure:
             )
         )
     fig.update_yaxes(title="score on the test split (%)", range=[0, 105])
-    fig.update_layout(barmode="group", hovermode="closest")
-    return _layout(fig, "Test scores: model vs baselines", 340)
+    _layout(fig, "Test scores: model vs baselines", 380)
+    fig.update_layout(
+        barmode="group",
+        hovermode="closest",
+        legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="center", x=0.5),
+        margin=dict(b=100),
+    )
+    return fig
 
 
 def confusion_figure(scores: dict, title: str) -> go.Figure:
@@ -191,7 +203,7 @@ def word_gates_figure(table: pd.DataFrame, labels: Sequence[str], keys: Sequence
             )
         )
     fig.update_xaxes(title="word", tickvals=pos, ticktext=list(labels), tickangle=-45)
-    fig.update_yaxes(title="mean gate value over units (0 = closed, 1 = open)", range=[0, 1])
+    fig.update_yaxes(title="mean over units (0 closed, 1 open)", range=[0, 1.02])
     fig.update_layout(hovermode="closest")
     return _layout(fig, "Gates word by word (mean over units)", 340)
 

@@ -162,7 +162,8 @@ st.plotly_chart(figs.word_gates_figure(table, labels, sig), width="stretch", key
 st.plotly_chart(
     figs.gate_heatmap(
         expl.gates[gate][layer, direction], labels, gate,
-        f"{GATE_NAMES[gate]}: layer {layer + 1}, {('forward', 'backward')[direction]}",
+        f"{GATE_NAMES[gate].capitalize()}: layer {layer + 1}, "
+        f"{('forward', 'backward')[direction]}",
     ),
     width="stretch",
     key="sent-heatmap",

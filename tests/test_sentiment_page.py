@@ -95,13 +95,13 @@ def test_train_live_then_results_and_gates_on_words(app):
     att = spec(at, "Attention")
     assert att["layout"]["xaxis"]["ticktext"] == ["what", "a", "zzzunknown*", ",", "lovely", "film"]
     assert sum(att["data"][0]["y"]) == pytest.approx(100, abs=1e-3)
-    heat = spec(at, "input gate")
+    heat = spec(at, "Input gate (lets the word in): layer 1, forward")
     assert heat["layout"]["xaxis"]["ticktext"] == att["layout"]["xaxis"]["ticktext"]
     assert heat["data"][0]["z"]["shape"] == "16, 6"  # (H units, T words), binary-encoded
     assert any(m.value.startswith("**Words that open the input gate most:**") for m in at.markdown)
     at.selectbox(key="sent-dir-2").set_value(1).run()
     at.selectbox(key="sent-gate-lstm").set_value("f").run()
-    assert "forget gate" in spec(at, "backward")["layout"]["title"]["text"]
+    assert "Forget gate" in spec(at, "backward")["layout"]["title"]["text"]
 
     at.text_input(key="sent-text").set_value(" ?? ").run()  # punctuation is still a token
     assert not errors_of(at)
@@ -130,10 +130,19 @@ def test_browser_trains_and_shows_words_on_the_gates(page, server_url):
     page.get_by_role("option", name="Yelp labelled sentences").click()
     wait_ready(page)
     page.get_by_text("Attention pooling").click()
+    for label, keys in (("Hidden units H", ["Home"]), ("Epochs", ["Home", "ArrowRight"])):
+        thumb = page.get_by_test_id("stSlider").filter(has_text=label).get_by_role("slider")
+        thumb.focus()
+        for key in keys:  # small and quick: H = 16, 2 epochs
+            thumb.press(key)
     page.get_by_role("button", name="Train").click()
     page.get_by_text("Results on the held-out test split").wait_for(timeout=180_000)
     wait_ready(page)
     page.get_by_text("Gates word by word").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stAlertContentError").count() == 0
     assert page.get_by_test_id("stPlotlyChart").count() >= 7
+    hidden = page.get_by_test_id("stSlider").filter(has_text="Hidden units H").inner_text()
+    assert hidden.split() == ["Hidden", "units", "H", "16", "16", "128"]  # value, min, max
+    page.set_viewport_size({"width": 1400, "height": 4200})  # the app scrolls inside itself
+    wait_ready(page)
     screenshot(page, "sentiment")
