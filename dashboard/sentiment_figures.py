@@ -23,6 +23,8 @@ SCORE_NAMES = {"model": "LSTM model", "bag_of_words": "bag of words + logistic r
 GATE_COLORS = {"i": "#2ca02c", "f": "#1f77b4", "o": "#ff7f0e", "g": "#8c564b",
                "r": "#d62728", "z": "#1f77b4", "n": "#8c564b"}  # fmt: skip
 SIGMOID_GATES = ("i", "f", "o", "r", "z")
+GATE_LEGEND = {"i": "input gate i", "f": "forget gate f", "o": "output gate o",
+               "r": "reset gate r", "z": "update gate z"}  # fmt: skip
 
 
 def _finite(values: Sequence) -> list:
@@ -196,7 +198,7 @@ def word_gates_figure(table: pd.DataFrame, labels: Sequence[str], keys: Sequence
                 x=pos,
                 y=table[f"mean {key}"],
                 mode="lines+markers",
-                name=f"{key} gate",
+                name=GATE_LEGEND.get(key, key),
                 line=dict(color=GATE_COLORS.get(key, "#444"), width=2),
                 customdata=list(labels),
                 hovertemplate="%{customdata}: %{y:.2f}<extra>" + key + "</extra>",

@@ -77,7 +77,8 @@ st.header("Results on the held-out test split", anchor=False)
 st.caption(
     f"{ui.md_escape(run.dataset.name)} · {res['model']['n']:,} test sentences never seen in "
     f"training · {run.n_params:,} parameters · {run.fit.message} in {run.fit.seconds:.1f} s "
-    f"({run.fit.device.get('label', '')})"
+    f"({run.fit.device.get('label', '')}) · vocabulary {len(run.prepared.vocab):,} words, "
+    f"{run.prepared.oov_rate('test'):.1%} of test words read as `<unk>`"
 )
 majority = res["majority"]["accuracy"]
 metric_row(

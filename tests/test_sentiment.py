@@ -88,6 +88,7 @@ def test_tokenize_lowercases_keeps_apostrophes_and_splits_punctuation():
     assert tokenize("Great Film", lower=False) == ["Great", "Film"]
     assert tokenize("  ...  ") == [".", ".", "."]
     assert tokenize("   ") == []
+    assert tokenize("snake_case 10/10") == ["snake", "_", "case", "10", "/", "10"]
 
 
 def test_vocab_cap_order_and_oov():

@@ -15,7 +15,7 @@ import torch
 
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]")  # words (with inner apostrophes) | punct
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]|_")  # words (inner apostrophes) | punct
 
 
 def tokenize(text: str, lower: bool = True) -> list[str]:
