@@ -6,7 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.sentiment import explain, gate_highlights, sentiment_task, word_table
+from core.sentiment import (
+    explain,
+    gate_highlights,
+    sentiment_task,
+    test_predictions,
+    word_table,
+)
 from core.sentiment.inside import GATE_NAMES
 from dashboard import jobs
 from dashboard import sentiment_figures as figs
@@ -109,6 +115,15 @@ per_class = pd.DataFrame(
 st.dataframe(per_class, hide_index=True, width="stretch", column_config={
     m: st.column_config.NumberColumn(format="%.3f") for m in ("precision", "recall", "f1")
 })  # fmt: skip
+
+with st.expander("Where the model is wrong: its most confident mistakes on the test split"):
+    mistakes = test_predictions(run)
+    st.dataframe(
+        mistakes[~mistakes["correct"]].drop(columns="correct").head(20),
+        hide_index=True,
+        width="stretch",
+        column_config={"confidence": st.column_config.ProgressColumn(min_value=0, max_value=1)},
+    )
 
 st.header("Inside: one sentence, word by word", anchor=False)
 text = st.text_input("Type a sentence", EXAMPLE, key="sent-text", max_chars=500)

@@ -35,6 +35,7 @@ from core.sentiment import (
     read_labelled_text,
     sentiment_task,
     split_indices,
+    test_predictions,
     tokenize,
     train_run,
     word_table,
@@ -353,6 +354,12 @@ def test_accuracy_curves_are_exact():
         assert 0.0 <= h["train_acc"] <= 1.0 and 0.0 <= h["val_acc"] <= 1.0
     assert run.fit.history[-1]["val_acc"] == pytest.approx(model_scores(run, "val")["accuracy"])
     assert set(run.results) == {"model", "majority", "bag_of_words"}
+    table = test_predictions(run)
+    assert len(table) == run.results["model"]["n"]
+    assert table["correct"].mean() == pytest.approx(run.results["model"]["accuracy"])
+    wrong = table[~table["correct"]]
+    assert wrong.empty or not table["correct"].iloc[0]  # mistakes first
+    assert wrong["confidence"].is_monotonic_decreasing and (table["confidence"] >= 0.5).all()
 
 
 def test_the_background_task_publishes_baselines_and_curves_and_stops():

@@ -85,6 +85,9 @@ def test_train_live_then_results_and_gates_on_words(app):
     cm = spec(at, "Confusion: model")
     assert cm["layout"]["xaxis"]["title"]["text"] == "predicted class"
     assert sum(map(sum, run.results["model"]["confusion"])) == run.results["model"]["n"]
+    mistakes = next(e for e in at.expander if e.label.startswith("Where the model is wrong"))
+    n_wrong = round((1 - run.results["model"]["accuracy"]) * run.results["model"]["n"])
+    assert len(mistakes.dataframe[0].value) == min(20, n_wrong)
     curves = spec(at, "Live: LSTM · imdb")
     names = {t["name"] for t in curves["data"]}
     assert {"train", "validation", "majority class (test)"} <= names

@@ -36,6 +36,7 @@ from core.sentiment.train import (
     model_scores,
     prepare_text,
     sentiment_task,
+    test_predictions,
     train_run,
 )
 
@@ -69,6 +70,7 @@ __all__ = [
     "read_labelled_text",
     "sentiment_task",
     "split_indices",
+    "test_predictions",
     "tokenize",
     "train_run",
     "word_table",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import torch
 from torch.nn import functional as F
 
@@ -175,6 +176,25 @@ def model_scores(run: SentimentRun, split: str = "test") -> dict:
     tokens, lengths, y = run.prepared.tensors[split]
     pred = run.model.predict_proba(tokens, lengths).argmax(-1).numpy()
     return classification_scores(y.numpy(), pred, run.classes)
+
+
+def test_predictions(run: SentimentRun, split: str = "test") -> pd.DataFrame:
+    """One row per sentence of a split: text, true and predicted class, the model's
+    probability for its prediction; the most confident mistakes first."""
+    tokens, lengths, y = run.prepared.tensors[split]
+    probs = run.model.predict_proba(tokens, lengths).numpy()  # (N, C)
+    pred = probs.argmax(-1)
+    classes = np.array(run.classes, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "text": run.prepared.texts[split],
+            "true": classes[y.numpy()],
+            "predicted": classes[pred],
+            "confidence": probs.max(-1),
+            "correct": pred == y.numpy(),
+        }
+    )
+    return frame.sort_values(["correct", "confidence"], ascending=[True, False], kind="stable")
 
 
 def train_run(
