@@ -131,10 +131,17 @@ def settings_form() -> tuple[TextConfig, ClassifierConfig, TrainConfig] | None:
             "Vocabulary cap", [2000, 5000, 10000, 20000], 10000, key="sent-vocab"
         )
         max_len = c4.slider("Max words per sentence", 10, 120, 60, 5, key="sent-maxlen")
-        e1, e2, e3 = st.columns(3)
+        e1, e2, e3, e4 = st.columns(4)
         epochs = e1.slider("Epochs", 1, 30, 4, key="sent-epochs")
         batch = e2.select_slider("Batch size", [16, 32, 64, 128, 256], 64, key="sent-batch")
         lr = e3.select_slider("Learning rate", [1e-3, 2e-3, 3e-3, 5e-3, 1e-2], 3e-3, key="sent-lr")
+        early = e4.toggle(
+            "Early stopping",
+            False,
+            key="sent-early",
+            help="Stop when the validation loss has not improved for 2 epochs and keep the "
+            "weights of the best epoch.",
+        )
         pressed = st.form_submit_button(
             "Train", type="primary", icon=":material/play_arrow:", key="sent-train"
         )
@@ -147,7 +154,7 @@ def settings_form() -> tuple[TextConfig, ClassifierConfig, TrainConfig] | None:
                 cell=cell, embed_dim=embed, hidden_size=hidden, num_layers=layers,
                 bidirectional=bidir, attention=attention, dropout=dropout,
             ),
-            TrainConfig(epochs=epochs, batch_size=batch, lr=lr),
+            TrainConfig(epochs=epochs, batch_size=batch, lr=lr, early_stopping=early, patience=2),
         )  # fmt: skip
     except ValueError as e:
         st.error(f"Invalid settings: {e}.", icon=":material/error:")

@@ -70,13 +70,15 @@ def test_upload_becomes_the_dataset_and_bad_files_are_refused(app):
 
 def test_train_live_then_results_and_gates_on_words(app):
     at = run_page(app, "sentiment.py")
-    small(at).button(key="sent-train").click().run()  # form values go with the submit
+    small(at).toggle(key="sent-early").set_value(True)
+    at.button(key="sent-train").click().run()  # form values go with the submit
     assert not errors_of(at)
     at = poll(at, lambda a: RUN in a.session_state, timeout=120)
     assert not errors_of(at)
     run = at.session_state[RUN]
     assert run.model_cfg.attention and run.model_cfg.bidirectional
-    assert run.dataset.name == "imdb" and len(run.fit.history) == 2
+    assert run.train_cfg.early_stopping and run.train_cfg.patience == 2
+    assert run.dataset.name == "imdb" and len(run.fit.history) == 2  # patience 2: no stop yet
 
     # results: the model next to both baselines, from the run's own test scores
     values = {m.label: m.value for m in at.metric}
