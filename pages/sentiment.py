@@ -9,8 +9,8 @@ import streamlit as st
 from core.sentiment import (
     explain,
     gate_highlights,
+    prediction_table,
     sentiment_task,
-    test_predictions,
     word_table,
 )
 from core.sentiment.inside import GATE_NAMES
@@ -117,7 +117,7 @@ st.dataframe(per_class, hide_index=True, width="stretch", column_config={
 })  # fmt: skip
 
 with st.expander("Where the model is wrong: its most confident mistakes on the test split"):
-    mistakes = test_predictions(run)
+    mistakes = prediction_table(run)
     st.dataframe(
         mistakes[~mistakes["correct"]].drop(columns="correct").head(20),
         hide_index=True,

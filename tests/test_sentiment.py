@@ -32,10 +32,10 @@ from core.sentiment import (
     load_bundled,
     majority_predict,
     model_scores,
+    prediction_table,
     read_labelled_text,
     sentiment_task,
     split_indices,
-    test_predictions,
     tokenize,
     train_run,
     word_table,
@@ -354,7 +354,7 @@ def test_accuracy_curves_are_exact():
         assert 0.0 <= h["train_acc"] <= 1.0 and 0.0 <= h["val_acc"] <= 1.0
     assert run.fit.history[-1]["val_acc"] == pytest.approx(model_scores(run, "val")["accuracy"])
     assert set(run.results) == {"model", "majority", "bag_of_words"}
-    table = test_predictions(run)
+    table = prediction_table(run)
     assert len(table) == run.results["model"]["n"]
     assert table["correct"].mean() == pytest.approx(run.results["model"]["accuracy"])
     wrong = table[~table["correct"]]

@@ -34,9 +34,9 @@ from core.sentiment.train import (
     build_run,
     fit_sentiment,
     model_scores,
+    prediction_table,
     prepare_text,
     sentiment_task,
-    test_predictions,
     train_run,
 )
 
@@ -66,11 +66,11 @@ __all__ = [
     "load_bundled",
     "majority_predict",
     "model_scores",
+    "prediction_table",
     "prepare_text",
     "read_labelled_text",
     "sentiment_task",
     "split_indices",
-    "test_predictions",
     "tokenize",
     "train_run",
     "word_table",

@@ -178,7 +178,7 @@ def model_scores(run: SentimentRun, split: str = "test") -> dict:
     return classification_scores(y.numpy(), pred, run.classes)
 
 
-def test_predictions(run: SentimentRun, split: str = "test") -> pd.DataFrame:
+def prediction_table(run: SentimentRun, split: str = "test") -> pd.DataFrame:
     """One row per sentence of a split: text, true and predicted class, the model's
     probability for its prediction; the most confident mistakes first."""
     tokens, lengths, y = run.prepared.tensors[split]
