@@ -31,6 +31,20 @@ def _waiting(fig: go.Figure, text: str) -> None:
     )  # fmt: skip
 
 
+def _fit_log_range(fig: go.Figure, extra: Sequence[float]) -> None:
+    """A log y range that hugs the data (and ``extra`` values), with readable tick labels."""
+    ys = [y for t in fig.data for y in (t.y or ()) if y is not None and y > 0]
+    ys += [v for v in extra if v is not None and math.isfinite(v) and v > 0]
+    if not ys:
+        return
+    lo, hi = min(ys) / 1.4, max(ys) * 1.4
+    fig.update_yaxes(range=[math.log10(lo), math.log10(hi)])
+    if hi / lo < 100:  # under two decades: plain numbers, not bare mantissas
+        fig.update_yaxes(tickformat=".2g")
+    else:
+        fig.update_yaxes(exponentformat="power")
+
+
 def overlay_loss_figure(
     histories: dict[str, list[dict]],
     order: Sequence[str],
@@ -76,6 +90,7 @@ def overlay_loss_figure(
     if not fig.data:
         _waiting(fig, "waiting for the first epoch…")
     fig.update_yaxes(type="log", title=f"loss ({loss_name}, log scale)")
+    _fit_log_range(fig, [trivial] if trivial else [])
     fig.update_xaxes(title="epoch", rangemode="tozero")
     return _layout(fig, "Validation loss (solid) and training loss (dotted) per epoch", height)
 

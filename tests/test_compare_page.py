@@ -104,7 +104,9 @@ def test_stop_keeps_what_was_trained(app):
 def test_no_architecture_gives_a_warning_and_no_button(app):
     at = run_page(app, "compare.py")
     at.multiselect(key="cmp-archs").set_value([]).run()
-    assert [w.value for w in at.warning] == ["Choose at least one architecture (or cell) to compare."]
+    assert [w.value for w in at.warning] == [
+        "Choose at least one architecture (or cell) to compare."
+    ]
     assert at.button(key="compare-start").disabled
     assert not at.exception
 
