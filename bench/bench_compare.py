@@ -2,7 +2,8 @@
 
 For each cell on delayed echo (lag 20), it times
 - one training epoch through ``core.compare.train_one`` (Trainer, callbacks, progress
-  publishing) against a plain PyTorch loop over the same batches (Adam, clipping), and
+  publishing) against a plain PyTorch loop over the same batches (Adam, clipping, one
+  validation pass per epoch in both), and
 - the gradient-vs-lag profile (``input_gradient_profile``) against a plain forward +
   backward of the same batch.
 Ratios near 1 mean the lab adds little. Prints a table and the machine.
@@ -32,8 +33,9 @@ from core.longmemory import make_task
 from core.models import RecurrentForecaster
 
 
-def plain_epochs(model: nn.Module, x, y, cfg: TrainConfig) -> float:
-    """Seconds per epoch of a bare loop: shuffle, forward, MSE, backward, clip, Adam step."""
+def plain_epochs(model: nn.Module, x, y, xv, yv, cfg: TrainConfig) -> float:
+    """Seconds per epoch of a bare loop: shuffle, forward, MSE, backward, clip, Adam step,
+    then the validation loss (the lab's epochs include it too)."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     gen = torch.Generator().manual_seed(cfg.seed)
     n = len(x)
@@ -47,6 +49,8 @@ def plain_epochs(model: nn.Module, x, y, cfg: TrainConfig) -> float:
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
             opt.step()
+        with torch.no_grad():
+            float(nn.functional.mse_loss(model(xv), yv))
     return (time.perf_counter() - t0) / cfg.epochs
 
 
@@ -81,7 +85,7 @@ def main() -> None:
         spec = ARCHITECTURES[label]
         torch.manual_seed(0)
         model = RecurrentForecaster(spec.model_config(task, args.hidden))
-        plain = plain_epochs(model, task.x_train, task.y_train, cfg)
+        plain = plain_epochs(model, task.x_train, task.y_train, task.x_val, task.y_val, cfg)
         lab = train_one(task, spec, args.hidden, cfg).seconds_per_epoch
 
         def fwd_bwd(model=model):

@@ -39,8 +39,11 @@ def _fit_log_range(fig: go.Figure, extra: Sequence[float]) -> None:
         return
     lo, hi = min(ys) / 1.4, max(ys) * 1.4
     fig.update_yaxes(range=[math.log10(lo), math.log10(hi)])
-    if hi / lo < 100:  # under two decades: plain numbers, not bare mantissas
+    decades = math.log10(hi / lo)
+    if decades < 1:  # plain numbers, not bare mantissas
         fig.update_yaxes(tickformat=".2g")
+    elif decades < 2.5:  # ticks at 1, 2, 5 per decade only: labels do not collide
+        fig.update_yaxes(tickformat=".2g", dtick="D2")
     else:
         fig.update_yaxes(exponentformat="power")
 
