@@ -20,6 +20,13 @@ def _g(x: float) -> str:
     return f"{x:.3g}" if math.isfinite(x) else "n/a"
 
 
+def _times(x: float) -> str:
+    """A ratio for people: 0.97, 38, 1.5e+09."""
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:.1e}" if x >= 1000 else f"{x:,.0f}" if x >= 10 else f"{x:.2f}"
+
+
 def verdict(r: ArchResult, result: CompareResult) -> str:
     """One sentence per architecture: where its validation loss ended, against trivial.
 
@@ -39,11 +46,11 @@ def verdict(r: ArchResult, result: CompareResult) -> str:
         if ratio < 1:
             return (
                 f"**{label}** beats the naive last-value forecast: validation MSE "
-                f"{_g(r.val_loss)}, {ratio:.2f}× the naive {_g(trivial)}."
+                f"{_g(r.val_loss)}, {_times(ratio)}× the naive {_g(trivial)}."
             )
         return (
             f"**{label}** does not beat the naive last-value forecast: validation MSE "
-            f"{_g(r.val_loss)}, {ratio:.2f}× the naive {_g(trivial)}."
+            f"{_g(r.val_loss)}, {_times(ratio)}× the naive {_g(trivial)}."
         )
     if ratio <= SOLVED:
         return (
@@ -82,7 +89,7 @@ def gradient_sentences(result: CompareResult) -> list[str]:
         if rel[lo] > 0 and rel[hi] / rel[lo] >= 10:
             out.append(
                 f"So {lo} starts with a learning signal from {k} steps back about "
-                f"{rel[hi] / rel[lo]:,.0f}× weaker than {hi}'s: that is the vanishing gradient."
+                f"{_times(rel[hi] / rel[lo])}× weaker than {hi}'s: that is the vanishing gradient."
             )
     peaks = []
     for r in rs:
@@ -160,7 +167,7 @@ def read_comparison(result: CompareResult) -> list[str]:
         worst = max(done, key=lambda r: r.val_loss)
         if best.val_loss > 0 and worst.val_loss / best.val_loss >= 2:
             lines.append(
-                f"{best.spec.label}'s validation loss is {worst.val_loss / best.val_loss:,.0f}× "
+                f"{best.spec.label}'s validation loss is {_times(worst.val_loss / best.val_loss)}× "
                 f"lower than {worst.spec.label}'s."
             )
     lines += gradient_sentences(result)
