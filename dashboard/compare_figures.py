@@ -82,13 +82,18 @@ def overlay_loss_figure(
                     hovertemplate=f"{label} {suffix}: %{{y:.4g}}<extra></extra>",
                 )
             )
-    if trivial is not None and math.isfinite(trivial) and trivial > 0:
-        fig.add_hline(
-            y=trivial,
-            line=dict(color=TRIVIAL_COLOR, dash="dash", width=1.5),
-            annotation_text=f"{trivial_label}: {trivial:.3g}",
-            annotation_position="bottom left",
-            annotation_font=dict(size=11, color=TRIVIAL_COLOR),
+    last_epoch = max((h["epoch"] for hist in histories.values() for h in hist), default=0)
+    if trivial is not None and math.isfinite(trivial) and trivial > 0 and last_epoch:
+        # a trace, not an hline annotation: annotations on log axes take log10 positions
+        fig.add_trace(
+            go.Scatter(
+                x=[0, last_epoch],
+                y=[trivial, trivial],
+                mode="lines",
+                name=f"{trivial_label}: {trivial:.3g}",
+                line=dict(color=TRIVIAL_COLOR, dash="dash", width=1.5),
+                hovertemplate=f"{trivial_label}: %{{y:.4g}}<extra></extra>",
+            )
         )
     if not fig.data:
         _waiting(fig, "waiting for the first epoch…")

@@ -56,6 +56,8 @@ def test_compare_trains_side_by_side_and_explains(app, task):
     loss_chart, grad_chart = at.get("plotly_chart")
     names = _traces(loss_chart)
     assert {"RNN", "GRU", "LSTM"} <= set(names)
+    trivial = "a constant (the training mean)" if task == "Delayed echo" else "guessing"
+    assert any(n.startswith(trivial) for n in names), names
     spec = json.loads(loss_chart.proto.spec)
     assert spec["layout"]["yaxis"]["type"] == "log"
     assert "loss" in spec["layout"]["yaxis"]["title"]["text"]
@@ -130,3 +132,25 @@ def test_bad_data_fails_with_a_message_and_keeps_earlier_work(app):
     assert not at.exception
     assert at.session_state["run"] == "an earlier trained run"
     assert "tiny upload" in at.session_state["datasets"]
+
+
+def test_figure_builders_draw_the_trivial_line_and_relative_gradients():
+    from dashboard.compare_figures import gradient_figure, overlay_loss_figure
+
+    hist = {
+        "RNN": [{"epoch": 1, "val_loss": 1.0, "train_loss": 1.1}],
+        "LSTM": [{"epoch": 1, "val_loss": 0.5, "train_loss": 0.6},
+                 {"epoch": 2, "val_loss": 0.01, "train_loss": 0.02}],
+    }  # fmt: skip
+    fig = overlay_loss_figure(hist, ["RNN", "LSTM"], trivial=0.95, trivial_label="a constant")
+    trivial = next(t for t in fig.data if t.name == "a constant: 0.95")
+    assert list(trivial.y) == [0.95, 0.95] and list(trivial.x) == [0, 2]
+    lo, hi = fig.layout.yaxis.range  # log10 units: every value is inside
+    assert 10**lo < 0.01 and 10**hi > 1.1
+    assert fig.layout.xaxis.title.text == "epoch"
+    g = {"RNN": ([2.0, 0.2, 0.02], [4.0, 1.0, 0.5])}
+    rel = gradient_figure(g, ["RNN"], lag=2, relative=True)
+    assert [list(t.y) for t in rel.data] == [[1.0, 0.1, 0.01], [1.0, 0.25, 0.125]]
+    absolute = gradient_figure(g, ["RNN"], lag=2, relative=False)
+    assert [list(t.y) for t in absolute.data] == [[2.0, 0.2, 0.02], [4.0, 1.0, 0.5]]
+    assert "relative" not in absolute.layout.yaxis.title.text
