@@ -329,22 +329,20 @@ def compare(
     )
 
 
-def compare_job(
-    make: Callable[[], TaskData],
-    specs: Sequence[ArchSpec],
-    hidden_size: int,
-    train_cfg: TrainConfig,
-):
-    """A function for ``core.jobs.Job``: builds the task inside the job, then compares.
+class JobPublisher:
+    """Turns ``compare``'s progress into job-snapshot fields: ``task`` (name, title, lag,
+    trivial loss), ``order``, ``histories`` (label -> epoch records), ``summaries`` (label ->
+    summary row with gradient profiles), ``current``, and epoch/epochs/eta_s for the sidebar,
+    shifted by ``offset`` epochs when several comparisons run in one job."""
 
-    The snapshot gains ``histories`` (label -> epoch records), ``summaries`` (label ->
-    summary row), ``current``, ``task`` (title, trivial loss), plus epoch/epochs/eta_s over
-    all architectures for the sidebar.
-    """
+    def __init__(self, ctx, total_epochs: int | None = None):
+        self.ctx, self.total, self.offset = ctx, total_epochs, 0
+        self.histories: dict[str, list[dict]] = {}
+        self.summaries: dict[str, dict] = {}
 
-    def task_fn(ctx) -> CompareResult:
-        task = make()
-        ctx.publish(
+    def start(self, task: TaskData, specs: Sequence[ArchSpec], offset: int = 0) -> None:
+        self.histories, self.summaries, self.offset = {}, {}, offset
+        self.ctx.publish(
             task={
                 "name": task.name,
                 "title": task.title,
@@ -358,18 +356,34 @@ def compare_job(
             histories={},
             summaries={},
         )
-        histories: dict[str, list[dict]] = {}
-        summaries: dict[str, dict] = {}
 
-        def publish(record=None, summary=None, **fields) -> None:
-            if record is not None:
-                histories.setdefault(record[0], []).append(record[1])
-                fields["histories"] = histories
-            if summary is not None:
-                summaries[summary[0]] = summary[1]
-                fields["summaries"] = summaries
-            ctx.publish(**fields)
+    def __call__(self, record=None, summary=None, **fields) -> None:
+        if record is not None:
+            self.histories.setdefault(record[0], []).append(record[1])
+            fields["histories"] = self.histories
+        if summary is not None:
+            self.summaries[summary[0]] = summary[1]
+            fields["summaries"] = self.summaries
+        if "epoch" in fields:
+            fields["epoch"] += self.offset
+        if self.total is not None and "epochs" in fields:
+            fields["epochs"] = self.total
+        self.ctx.publish(**fields)
 
+
+def compare_job(
+    make: Callable[[], TaskData],
+    specs: Sequence[ArchSpec],
+    hidden_size: int,
+    train_cfg: TrainConfig,
+):
+    """A function for ``core.jobs.Job``: builds the task inside the job, then compares,
+    publishing through a :class:`JobPublisher`."""
+
+    def task_fn(ctx) -> CompareResult:
+        task = make()
+        publish = JobPublisher(ctx)
+        publish.start(task, specs)
         result = compare(task, specs, hidden_size, train_cfg, publish, ctx.stop_event)
         ctx.publish(
             message=f"compared {len(result.results)} architecture(s) in "

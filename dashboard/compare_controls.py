@@ -20,9 +20,12 @@ from core.compare import (
 from core.config import DataConfig, TrainConfig
 from core.data import SYNTHETIC, Dataset, synthetic
 from core.longmemory import MAX_LAG, TASK_TITLES, TaskData, make_task
+from core.sweep import MAX_SWEEP_LAGS
 
 SIDE_BY_SIDE = "Side by side"
 DEPTH = "Deeper stack, with and without clipping"
+SWEEP = "Lag sweep"
+SWEEP_LAGS = [2, 5, 10, 15, 20, 30, 40, 60, 80, 100]
 DATASET = "A dataset of the lab"
 SYNTH_PREFIX = "synthetic: "
 
@@ -37,6 +40,19 @@ class CompareSettings:
     train_cfg: TrainConfig
     name: str  # the job's name, for the sidebar
     experiment: str
+    sweep: dict | None = None  # lag sweep: task_name, lags, n_train
+
+
+def _sweep_settings(key: str) -> tuple[dict, str]:
+    tasks = {TASK_TITLES[t]: t for t in TASK_TITLES}
+    c1, c2, c3 = st.columns([2, 3, 2])
+    title = c1.selectbox("Task", list(tasks), key=f"{key}-sweep-task")
+    lags = c2.multiselect(
+        "Lags", SWEEP_LAGS, [5, 10, 20, 30], max_selections=MAX_SWEEP_LAGS, key=f"{key}-lags"
+    )
+    n = c3.select_slider("Training sequences", [1024, 2048, 4096, 8192], 4096, key=f"{key}-sn")
+    sweep = {"task_name": tasks[title], "lags": sorted(lags), "n_train": n}
+    return sweep, f"{title}, lags {', '.join(map(str, sorted(lags)))}"
 
 
 def _task_settings(datasets: dict[str, Dataset], key: str) -> tuple[Callable[[], TaskData], str]:
@@ -67,7 +83,7 @@ def _task_settings(datasets: dict[str, Dataset], key: str) -> tuple[Callable[[],
 
 
 def _arch_settings(experiment: str, key: str) -> list[ArchSpec]:
-    if experiment == SIDE_BY_SIDE:
+    if experiment != DEPTH:
         labels = st.multiselect(
             "Architectures",
             list(ARCHITECTURES),
@@ -113,13 +129,21 @@ def _budget_settings(key: str) -> tuple[int, TrainConfig, bool]:
 def settings(datasets: dict[str, Dataset], key: str = "cmp") -> CompareSettings | None:
     """All controls; returns None (after a message) when the choice cannot run."""
     experiment = st.radio(
-        "Experiment", [SIDE_BY_SIDE, DEPTH], horizontal=True, key=f"{key}-experiment"
+        "Experiment", [SIDE_BY_SIDE, DEPTH, SWEEP], horizontal=True, key=f"{key}-experiment"
     )
-    make, task_name = _task_settings(datasets, key)
+    sweep = None
+    if experiment == SWEEP:
+        sweep, task_name = _sweep_settings(key)
+        make = partial(make_task, sweep["task_name"], max(sweep["lags"], default=1))
+    else:
+        make, task_name = _task_settings(datasets, key)
     specs = _arch_settings(experiment, key)
     hidden, cfg, ortho = _budget_settings(key)
     if not specs:
         st.warning("Choose at least one architecture (or cell) to compare.")
+        return None
+    if sweep is not None and not sweep["lags"]:
+        st.warning("Choose at least one lag for the sweep.")
         return None
     if experiment == DEPTH and cfg.clip_norm is None:
         st.info("Clipping is off in the budget: the clipped runs will clip at 1.")
@@ -132,4 +156,5 @@ def settings(datasets: dict[str, Dataset], key: str = "cmp") -> CompareSettings 
         train_cfg=cfg,
         name=task_name,
         experiment=experiment,
+        sweep=sweep,
     )

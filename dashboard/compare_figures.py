@@ -175,3 +175,38 @@ def summary_frame(summaries: dict[str, dict], order: Sequence[str], trivial: flo
             row["symbols recalled"] = s["accuracy"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def sweep_figure(
+    rows: list[dict], order: Sequence[str], solved: float = 0.1, height: int = 380
+) -> go.Figure:
+    """Validation loss as a share of the trivial loss against the lag, one line per
+    architecture; below the dotted line the task counts as solved."""
+    fig = go.Figure()
+    colors = arch_colors(order)
+    for label in order:
+        mine = sorted((r for r in rows if r["label"] == label), key=lambda r: r["lag"])
+        if mine:
+            fig.add_trace(
+                go.Scatter(
+                    x=[r["lag"] for r in mine],
+                    y=[r["ratio"] for r in mine],
+                    mode="lines+markers",
+                    name=label,
+                    line=dict(color=colors[label], width=2.4),
+                    marker=dict(size=8),
+                    hovertemplate=f"{label}, lag %{{x}}: %{{y:.1%}} of trivial<extra></extra>",
+                )
+            )
+    if not fig.data:
+        _waiting(fig, "the first point appears when the smallest lag is done")
+    fig.add_hline(
+        y=solved,
+        line=dict(color=TRIVIAL_COLOR, dash="dot", width=1),
+        annotation_text=f"solved below {solved:.0%}",
+        annotation_position="top left",
+        annotation_font=dict(size=11, color=TRIVIAL_COLOR),
+    )
+    fig.update_yaxes(title="validation loss / trivial loss", tickformat=".0%", rangemode="tozero")
+    fig.update_xaxes(title="lag (steps to remember)")
+    return _layout(fig, "Which architecture fails first as the lag grows", height)

@@ -7,12 +7,18 @@ import streamlit as st
 
 from core.compare import compare_job
 from core.compare_reading import read_comparison
+from core.sweep import SweepResult, sweep_job
 from dashboard import jobs, state
 from dashboard.compare_controls import settings
-from dashboard.compare_figures import gradient_figure, overlay_loss_figure, summary_frame
+from dashboard.compare_figures import (
+    gradient_figure,
+    overlay_loss_figure,
+    summary_frame,
+    sweep_figure,
+)
 
 KIND = "compare"
-RESULT_KEY = "compare_result"  # the session's last finished comparison (CompareResult)
+RESULT_KEY = "compare_result"  # the session's last finished CompareResult or SweepResult
 
 st.title("RNN vs GRU vs LSTM")
 st.markdown(
@@ -29,9 +35,15 @@ if c_start.button(
     "Compare", type="primary", icon=":material/play_arrow:", key="compare-start",
     disabled=chosen is None,
 ):  # fmt: skip
+    fn = (
+        sweep_job(**chosen.sweep, specs=chosen.specs, hidden_size=chosen.hidden_size,
+                  train_cfg=chosen.train_cfg)
+        if chosen.sweep
+        else compare_job(chosen.make, chosen.specs, chosen.hidden_size, chosen.train_cfg)
+    )  # fmt: skip
     jobs.start_job(
         KIND,
-        compare_job(chosen.make, chosen.specs, chosen.hidden_size, chosen.train_cfg),
+        fn,
         name=f"{chosen.experiment.split(',')[0].lower()} · {chosen.name}",
         result_key=RESULT_KEY,
         meta={"labels": [s.label for s in chosen.specs]},
@@ -46,6 +58,10 @@ def draw_result(snap: dict) -> None:
     """Loss curves, table and gradient profiles from a job snapshot (live or finished)."""
     task, order = snap.get("task") or {}, snap.get("order") or []
     histories, summaries = snap.get("histories") or {}, snap.get("summaries") or {}
+    if "sweep" in snap:
+        st.plotly_chart(sweep_figure(snap["sweep"], order), width="stretch", key="compare-sweep")
+        if task:
+            st.caption(f"Below: the curves and gradients at {task['title'].lower()}.")
     st.plotly_chart(
         overlay_loss_figure(
             histories,
@@ -117,7 +133,8 @@ def live() -> None:
         result = st.session_state.get(RESULT_KEY)
         if result is not None and status != "failed":
             st.subheader("What the charts show", anchor=False)
-            st.markdown("\n".join(f"- {line}" for line in read_comparison(result)))
+            lines = result.reading() if isinstance(result, SweepResult) else read_comparison(result)
+            st.markdown("\n".join(f"- {line}" for line in lines))
 
 
 live()

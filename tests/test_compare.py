@@ -254,3 +254,45 @@ def test_cli_names_a_bad_cell_list(capsys):
     assert main(["compare", "--cells", "rnn,transformer", "--json"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "error: --cells must list some of rnn, gru, lstm, got 'rnn,transformer'"
+
+
+def test_lag_sweep_runs_each_lag_and_names_who_fails_first():
+    from core.sweep import sweep
+
+    specs = [ARCHITECTURES["RNN"], ARCHITECTURES["LSTM"]]
+    result = sweep("echo", [3, 2], specs, 8, TINY, n_train=64)
+    assert [run.task.lag for run in result.runs] == [2, 3]  # sorted
+    rows = result.rows()
+    assert [(r["lag"], r["label"]) for r in rows] == [
+        (2, "RNN"),
+        (2, "LSTM"),
+        (3, "RNN"),
+        (3, "LSTM"),
+    ]
+    for r in rows:
+        assert r["ratio"] == pytest.approx(r["val_loss"] / r["trivial"])
+    # the reading follows the numbers: make the RNN fail at lag 3 only, the LSTM never
+    for run in result.runs:
+        for r in run.results:
+            fails = r.spec.label == "RNN" and run.task.lag == 3
+            r.val_loss = run.task.trivial_loss * (0.95 if fails else 0.01)
+    lines = result.reading()
+    assert lines[0].startswith("**RNN** solved lags 2 and failed from lag 3 on")
+    assert lines[1].startswith("**LSTM** solved every lag tried")
+    assert lines[2] == "RNN fails first, at lag 3; LSTM held up at every lag tried."
+
+
+@pytest.mark.parametrize(
+    ("task", "lags", "message"),
+    [
+        ("echo", [], "choose 1 to 6 different lags, got []"),
+        ("echo", [2, 2], "choose 1 to 6 different lags, got [2, 2]"),
+        ("MSFT", [2], "a lag sweep needs a long-memory task, got 'MSFT'"),
+    ],
+)
+def test_lag_sweep_rejects_bad_settings(task, lags, message):
+    from core.sweep import sweep
+
+    with pytest.raises(ValueError) as e:
+        sweep(task, lags, [ARCHITECTURES["RNN"]], 4, TINY, n_train=16)
+    assert str(e.value) == message

@@ -154,3 +154,33 @@ def test_figure_builders_draw_the_trivial_line_and_relative_gradients():
     absolute = gradient_figure(g, ["RNN"], lag=2, relative=False)
     assert [list(t.y) for t in absolute.data] == [[2.0, 0.2, 0.02], [4.0, 1.0, 0.5]]
     assert "relative" not in absolute.layout.yaxis.title.text
+
+
+def test_lag_sweep_draws_loss_share_against_lag(app):
+    at = run_page(app, "compare.py")
+    at.radio(key="cmp-experiment").set_value("Lag sweep").run()
+    at.multiselect(key="cmp-lags").set_value([2, 5])
+    at.select_slider(key="cmp-sn").set_value(1024)
+    at.multiselect(key="cmp-archs").set_value(["RNN", "LSTM"])
+    at.slider(key="cmp-epochs").set_value(1)
+    at.select_slider(key="cmp-hidden").set_value(16)
+    at.run().button(key="compare-start").click().run()
+    at = poll(at, _finished, timeout=120)
+    at.run()
+    assert not errors_of(at)
+    result = at.session_state[RESULT_KEY]
+    assert [run.task.lag for run in result.runs] == [2, 5]
+    sweep_chart = at.get("plotly_chart")[0]
+    spec = json.loads(sweep_chart.proto.spec)
+    assert [t["name"] for t in spec["data"]] == ["RNN", "LSTM"]
+    assert [t["x"] for t in spec["data"]] == [[2, 5], [2, 5]]
+    assert spec["layout"]["xaxis"]["title"]["text"] == "lag (steps to remember)"
+    assert any(m.value.startswith("- **RNN**") for m in at.markdown)
+
+
+def test_lag_sweep_without_lags_warns(app):
+    at = run_page(app, "compare.py")
+    at.radio(key="cmp-experiment").set_value("Lag sweep").run()
+    at.multiselect(key="cmp-lags").set_value([]).run()
+    assert [w.value for w in at.warning] == ["Choose at least one lag for the sweep."]
+    assert at.button(key="compare-start").disabled
