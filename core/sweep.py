@@ -60,12 +60,20 @@ class SweepResult:
                 )
         failing = {k: v for k, v in first_fail.items() if v is not None}
         if failing and len(labels) > 1:
-            worst = min(failing, key=failing.get)
-            lines.append(
-                f"{worst} fails first, at lag {failing[worst]}"
-                + (f"; {', '.join(k for k in labels if first_fail[k] is None)} held up at every "
-                   "lag tried." if len(failing) < len(labels) else ".")
-            )  # fmt: skip
+            lag = min(failing.values())
+            first = [k for k in labels if failing.get(k) == lag]
+            held = [k for k in labels if first_fail[k] is None]
+            if len(first) == len(labels):
+                lines.append(
+                    f"Every architecture fails from lag {lag}: the budget may be too small "
+                    "here; try more training sequences or epochs."
+                )
+            else:
+                verb = "fails" if len(first) == 1 else "fail"
+                lines.append(
+                    f"{' and '.join(first)} {verb} first, at lag {lag}"
+                    + (f"; {', '.join(held)} held up at every lag tried." if held else ".")
+                )
         return lines
 
 

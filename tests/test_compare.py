@@ -296,3 +296,25 @@ def test_lag_sweep_rejects_bad_settings(task, lags, message):
     with pytest.raises(ValueError) as e:
         sweep(task, lags, [ARCHITECTURES["RNN"]], 4, TINY, n_train=16)
     assert str(e.value) == message
+
+
+def test_lag_sweep_reading_names_ties_and_too_small_budgets():
+    from core.sweep import sweep
+
+    specs = [ARCHITECTURES["RNN"], ARCHITECTURES["GRU"], ARCHITECTURES["LSTM"]]
+    result = sweep("echo", [2, 3], specs, 8, TINY.replace(epochs=1), n_train=64)
+
+    def set_ratios(fail_at: dict[str, int | None]) -> list[str]:
+        for run in result.runs:
+            for r in run.results:
+                lag = fail_at[r.spec.label]
+                fails = lag is not None and run.task.lag >= lag
+                r.val_loss = run.task.trivial_loss * (0.9 if fails else 0.02)
+        return result.reading()
+
+    lines = set_ratios({"RNN": 2, "GRU": 2, "LSTM": None})
+    assert lines[-1] == "RNN and GRU fail first, at lag 2; LSTM held up at every lag tried."
+    lines = set_ratios({"RNN": 2, "GRU": 3, "LSTM": 3})
+    assert lines[-1] == "RNN fails first, at lag 2."
+    lines = set_ratios({"RNN": 2, "GRU": 2, "LSTM": 2})
+    assert lines[-1].startswith("Every architecture fails from lag 2: the budget may be too small")
