@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 import threading
 import time
 import traceback
@@ -29,6 +30,10 @@ from core.trainer import Callback, FitResult, Trainer
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)
 MAX_HISTORY = 5000  # epochs kept in a snapshot: bounded memory per session
+# The trainer re-takes the GIL after every torch op; while a UI thread runs Python, each
+# re-take can wait a whole switch interval (5 ms by default). 1 ms bounds that stall; it
+# is process-wide, so it is set when the first training job starts (see bench_live_ui).
+GIL_SWITCH_S = 0.001
 
 
 class Busy(RuntimeError):
@@ -210,13 +215,16 @@ class ProgressCallback(Callback):
     def __init__(self, ctx: JobContext, every_s: float = 0.25):
         self.ctx = ctx
         self.every_s = every_s
-        self._last = 0.0
+        self._last = (
+            -math.inf
+        )  # the first batch always publishes (perf_counter's zero is arbitrary)
         self._t0 = time.perf_counter()
 
     def on_train_begin(self, trainer: Trainer) -> None:
         from core.device import describe_device
 
         self._t0 = time.perf_counter()
+        self._last = -math.inf
         self.ctx.publish(
             epochs=trainer.cfg.epochs, epoch=0, batch=0, device=describe_device(trainer.device)
         )
@@ -259,6 +267,8 @@ def training_job(
 
     def run(ctx: JobContext) -> Any:
         n = configure_threads(threads)
+        if sys.getswitchinterval() > GIL_SWITCH_S:
+            sys.setswitchinterval(GIL_SWITCH_S)
         ctx.publish(threads=n)
         return fn(ctx)
 
