@@ -51,7 +51,7 @@ def split_figure(
 def optimizer_figure(
     history: list[dict], clip_norm: float | None = None, height: int = 260
 ) -> go.Figure:
-    """Learning rate (log axis) and mean gradient norm per epoch, side by side.
+    """Learning rate and mean gradient norm per epoch, side by side.
 
     The gradient norm is the global L2 norm ||g||_2 over all parameters, measured before
     clipping and averaged over the epoch's batches; the dashed line is the clip threshold.
@@ -80,7 +80,7 @@ def optimizer_figure(
         _base_layout("", height, LIGHT_TEMPLATE),
         xaxis=dict(domain=[0, 0.44], title=dict(text="epoch"), rangemode="tozero"),
         xaxis2=dict(domain=[0.56, 1], title=dict(text="epoch"), rangemode="tozero", anchor="y2"),
-        yaxis=dict(type="log", title=dict(text="learning rate")),
+        yaxis=dict(title=dict(text="learning rate"), rangemode="tozero", tickformat="~g"),
         yaxis2=dict(title=dict(text="||g||₂ (mean per batch)"), rangemode="tozero", anchor="x2"),
         shapes=shapes,
         annotations=[

@@ -29,6 +29,7 @@ SYN_DEFAULTS: dict[str, dict[str, float]] = {  # the generators' own defaults
 LR_GRID = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.3, 1.0, 3.0, 10.0]
 HIDDEN_GRID = [4, 8, 16, 32, 64, 128, 256, 512]
 BATCH_GRID = [8, 16, 32, 64, 128, 256, 512, 1024]
+ROW_CHOICES = [250, 500, 1000, 2000, 5000]
 DEFAULTS: dict[str, Any] = {
     "train-syn-kind": "sine",
     "train-syn-n": 1000,
@@ -77,7 +78,7 @@ def restore() -> None:
 
 def remember() -> None:
     """Call last: keep the current widget values for the next visit to the page."""
-    keys = {*DEFAULTS, *_preset_values("quick demo"), "train-source", "train-target"}
+    keys = {*DEFAULTS, *_preset_values("quick demo"), "train-source", "train-target", "train-rows"}
     st.session_state[SAVED_KEY] = {k: st.session_state[k] for k in keys if k in st.session_state}
 
 
@@ -104,9 +105,20 @@ def data_source() -> Dataset:
     """Pick a session dataset (sample, uploads, downloads) or generate a synthetic series."""
     names = [*state.datasets(), SYNTHETIC_LABEL]
     _ensure_choice("train-source", names, names[0])
-    source = st.selectbox("Data source", names, key="train-source")
+    c = st.columns([4, 1])
+    source = c[0].selectbox("Data source", names, key="train-source")
     if source != SYNTHETIC_LABEL:
-        return state.datasets()[source]
+        ds = state.datasets()[source]
+        options = ["all", *(n for n in ROW_CHOICES if n < len(ds.frame))]
+        _ensure_choice("train-rows", options, "all")
+        rows = c[1].selectbox(
+            "History",
+            options,
+            key="train-rows",
+            format_func=lambda n: "all rows" if n == "all" else f"last {n:,} rows",
+            help="A shorter, recent history trains faster and stays closer to today's levels.",
+        )
+        return ds if rows == "all" else ds.tail(rows)
     c = st.columns(4)
     kind = c[0].selectbox(
         "Generator", list(SYN_DEFAULTS), key="train-syn-kind", on_change=_reset_synthetic

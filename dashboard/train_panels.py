@@ -138,7 +138,8 @@ def run_results(run: ForecastRun) -> None:
             f"{outside[worst]:.0%} of the {'validation' if worst == 'val' else 'test'} targets lie "
             "outside the range seen in training. Recurrent networks with saturating units "
             "rarely predict beyond that range, so errors there are large whatever the model "
-            "size: use a shorter, more recent history or a series without a strong trend.",
+            "size: choose a shorter, more recent history (Data → History) or a series "
+            "without a strong trend.",
             icon=":material/trending_up:",
         )
 

@@ -53,6 +53,16 @@ def test_the_page_renders_with_a_preview_and_the_parameter_count(app):
     assert "No trained run in this session yet" in at.info[0].value
 
 
+def test_a_shorter_history_changes_the_windows(app):
+    at = run_page(app, "train.py")
+    at.selectbox(key="train-rows").set_value(500).run()
+    assert not errors_of(at)
+    # 500 rows: 350 train, 75 validation and 75 test rows; T=30, K=1
+    assert at.caption[1].value.startswith(
+        "500 rows → 320 training, 75 validation and 75 test windows of T=30 steps"
+    ), at.caption[1].value
+
+
 def test_a_preset_fills_the_form_and_changes_the_parameter_count(app):
     at = run_page(app, "train.py")
     at.selectbox(key="train-preset").set_value("deep stacked").run()
