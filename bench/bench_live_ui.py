@@ -5,8 +5,8 @@ Configurations, each trained on the same windows (bundled MSFT sample, T=30, the
 
 - ``plain torch``: a hand-written PyTorch loop (Adam, clipping, same batches): the baseline;
 - ``Trainer``: core.trainer.Trainer with no callbacks;
-- ``Trainer + live UI``: the same inside core.jobs.training_job (as the page starts it:
-  threads and GIL switch interval set) with ProgressCallback, while a
+- ``Trainer + live UI``: the same inside core.jobs.training_job (as the page starts it)
+  with ProgressCallback, while a
   second thread does what the Train page does: every POLL_S seconds it takes
   ``job.snapshot()``, builds the loss and optimizer figures and serialises them to JSON
   (what ``st.plotly_chart`` sends to the browser).
@@ -92,7 +92,7 @@ def trainer_bare(train, val, model_cfg, cfg) -> float:
     return _trainer_rate(result.history)
 
 
-def trainer_live(train, val, model_cfg, cfg) -> tuple[float, int]:
+def trainer_live(train, val, model_cfg, cfg) -> tuple[float, list[float]]:
     """Trainer in a Job with ProgressCallback, polled and drawn by a UI thread."""
     torch.manual_seed(cfg.seed)
     model = RecurrentForecaster(model_cfg)
@@ -107,14 +107,14 @@ def trainer_live(train, val, model_cfg, cfg) -> tuple[float, int]:
         return holder["result"]
 
     job = training_job(task, name="bench", threads=torch.get_num_threads()).start()
-    redraws = 0
+    redraws: list[float] = []  # seconds each redraw took
     while not job.done:  # the page's fragment: snapshot -> figures -> JSON for the browser
         t0 = time.perf_counter()
         snap = job.snapshot()
         loss_figure(snap.get("history", []), "Loss", snap.get("best_epoch")).to_json()
         optimizer_figure(snap.get("history", []), cfg.clip_norm).to_json()
-        redraws += 1
-        time.sleep(max(0.0, POLL_S - (time.perf_counter() - t0)))
+        redraws.append(time.perf_counter() - t0)
+        time.sleep(max(0.0, POLL_S - redraws[-1]))
     job.join()
     if job.status != "done":
         raise RuntimeError(job.snapshot().get("message"))
@@ -123,20 +123,25 @@ def trainer_live(train, val, model_cfg, cfg) -> tuple[float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=9)
     args = ap.parse_args()
     threads = configure_threads()
     train, val, model_cfg, cfg = setup(args.epochs)
     trainer_bare(train, val, model_cfg, cfg.replace(epochs=1))  # warm-up: imports, allocator
     rates: dict[str, list[float]] = {"plain torch": [], "Trainer": [], "Trainer + live UI": []}
-    redraws = 0
-    for _ in range(args.repeats):  # interleaved: drift in machine load hits all alike
-        rates["plain torch"].append(plain_torch(train, val, model_cfg, cfg))
-        rates["Trainer"].append(trainer_bare(train, val, model_cfg, cfg))
-        rate, r = trainer_live(train, val, model_cfg, cfg)
-        rates["Trainer + live UI"].append(rate)
-        redraws += r
+    redraws: list[float] = []
+    runs = {
+        "plain torch": lambda: (plain_torch(train, val, model_cfg, cfg), []),
+        "Trainer": lambda: (trainer_bare(train, val, model_cfg, cfg), []),
+        "Trainer + live UI": lambda: trainer_live(train, val, model_cfg, cfg),
+    }
+    for i in range(args.repeats):  # interleaved, order rotated: load drift hits all alike
+        names = list(runs)
+        for name in names[i % 3 :] + names[: i % 3]:
+            rate, r = runs[name]()
+            rates[name].append(rate)
+            redraws += r
     med = {k: statistics.median(v) for k, v in rates.items()}
     dev = describe_device(resolve_device("auto"))
     print(
@@ -146,7 +151,12 @@ def main() -> None:
     )
     print(
         f"data: MSFT sample, {len(train[0])} training windows T=30 · quick demo LSTM(32) · "
-        f"{args.epochs} epochs × {args.repeats} repeats · {redraws} UI redraws (every {POLL_S} s)"
+        f"{args.epochs} epochs × {args.repeats} repeats"
+    )
+    ms = statistics.median(redraws) * 1e3
+    print(
+        f"UI thread: {len(redraws)} redraws (every {POLL_S} s), median {ms:.1f} ms each "
+        f"(max {max(redraws) * 1e3:.0f} ms) = {ms / 1e3 / POLL_S:.1%} of one core"
     )
     print(f"{'configuration':<20} {'samples/s (median)':>19} {'min..max':>17} {'vs torch':>9}")
     for k, v in rates.items():

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import threading
 import time
 import traceback
@@ -30,10 +29,6 @@ from core.trainer import Callback, FitResult, Trainer
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)
 MAX_HISTORY = 5000  # epochs kept in a snapshot: bounded memory per session
-# The trainer re-takes the GIL after every torch op; while a UI thread runs Python, each
-# re-take can wait a whole switch interval (5 ms by default). 1 ms bounds that stall; it
-# is process-wide, so it is set when the first training job starts (see bench_live_ui).
-GIL_SWITCH_S = 0.001
 
 
 class Busy(RuntimeError):
@@ -267,8 +262,6 @@ def training_job(
 
     def run(ctx: JobContext) -> Any:
         n = configure_threads(threads)
-        if sys.getswitchinterval() > GIL_SWITCH_S:
-            sys.setswitchinterval(GIL_SWITCH_S)
         ctx.publish(threads=n)
         return fn(ctx)
 

@@ -56,8 +56,8 @@ def live_panel(job: Job, snap: dict) -> None:
         job.stop()
         st.toast("Stopping after the current batch; the last completed epoch is kept.")
     last = history[-1] if history else {}
-    finite = [h for h in history if math.isfinite(h["val_loss"])]
-    best = min(finite, key=lambda h: h["val_loss"]) if finite else {}
+    marked = [h for h in history if "best" in h.get("events", [])]  # the trainer's own choice
+    best = marked[-1] if marked else {}
     metric_row(
         {
             "Epochs done": f"{len(history)} / {epochs}" if epochs else "…",
