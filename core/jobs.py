@@ -210,9 +210,8 @@ class ProgressCallback(Callback):
     def __init__(self, ctx: JobContext, every_s: float = 0.25):
         self.ctx = ctx
         self.every_s = every_s
-        self._last = (
-            -math.inf
-        )  # the first batch always publishes (perf_counter's zero is arbitrary)
+        # -inf: the first batch always publishes (perf_counter's zero point is arbitrary)
+        self._last = -math.inf
         self._t0 = time.perf_counter()
 
     def on_train_begin(self, trainer: Trainer) -> None:
