@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import torch
+
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset
 from core.forecast import ForecastRun, forecast_task
@@ -74,3 +76,11 @@ def out_of_range_share(run: ForecastRun, span: str) -> float:
         return 0.0
     y = p.target[starts]
     return float(((y < train.min()) | (y > train.max())).mean())
+
+
+def warm_up() -> None:
+    """Do PyTorch's one-off lazy work (building the first optimizer imports torch._dynamo,
+    4 s or more on a busy CPU) before anyone presses Train, not during their first run."""
+    p = torch.zeros(1, requires_grad=True)
+    p.sum().backward()
+    torch.optim.Adam([p]).step()

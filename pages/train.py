@@ -6,12 +6,14 @@ Streamlit; the live panel is a fragment that polls the job's snapshot twice a se
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import streamlit as st
 
 from core.config import DataConfig, ModelConfig
 from core.data import Dataset, prepare
-from core.live import live_task
+from core.live import live_task, warm_up
 from core.models import RecurrentForecaster, count_parameters
 from dashboard import jobs, state, train_form
 from dashboard.train_figures import split_figure
@@ -31,6 +33,14 @@ def window_counts(fingerprint: str, cfg: dict, _frame: pd.DataFrame) -> dict[str
 def parameter_count(model_cfg: dict, n_inputs: int, horizon: int) -> int:
     cfg = ModelConfig.from_dict(model_cfg).replace(input_size=n_inputs, horizon=horizon)
     return count_parameters(RecurrentForecaster(cfg))
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_torch() -> threading.Thread:
+    """Once per server: PyTorch's lazy imports in the background, so a first run starts fast."""
+    thread = threading.Thread(target=warm_up, name="lstmlab-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def data_section() -> tuple[Dataset, DataConfig | None, dict]:
@@ -69,6 +79,7 @@ st.caption(
     "Pick data and a model, press **Train**, and watch the network learn. Training runs in "
     "the background: you can open other pages meanwhile, the sidebar shows its progress."
 )
+warm_up_torch()
 train_form.restore()
 jobs.collect_finished()  # a job that ended while the user was on another page
 
