@@ -156,7 +156,11 @@ def sidebar_status() -> None:
         epoch = snap.get("epoch") or 0
         label = f"**{kind}** · {snap['name']}"
         if status in FINISHED:
-            icon = {"done": "✅", "stopped": "⏹️", "failed": "⚠️"}[status]
+            icon = {  # material icons: emoji need a font the server's browser may lack
+                "done": ":material/check_circle:",
+                "stopped": ":material/stop_circle:",
+                "failed": ":material/error:",
+            }[status]
             st.caption(f"{icon} {label}: {status} after {_fmt_s(snap['elapsed'])}")
         else:
             frac = min(
