@@ -210,13 +210,15 @@ class ProgressCallback(Callback):
     def __init__(self, ctx: JobContext, every_s: float = 0.25):
         self.ctx = ctx
         self.every_s = every_s
-        self._last = 0.0
+        # -inf: the first batch always publishes (perf_counter's zero point is arbitrary)
+        self._last = -math.inf
         self._t0 = time.perf_counter()
 
     def on_train_begin(self, trainer: Trainer) -> None:
         from core.device import describe_device
 
         self._t0 = time.perf_counter()
+        self._last = -math.inf
         self.ctx.publish(
             epochs=trainer.cfg.epochs, epoch=0, batch=0, device=describe_device(trainer.device)
         )
