@@ -131,7 +131,7 @@ def forecast_task(
         )
         cbs = [ProgressCallback(ctx), *callbacks, *autosave.callbacks()]
         run = train_run(run, cbs, ctx.stop_event)
-        autosave.finish(run, ctx, name=getattr(getattr(ctx, "_job", None), "name", None))
+        autosave.finish(run, ctx, name=getattr(ctx, "name", None))
         return run
 
     return task

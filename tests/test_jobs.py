@@ -198,7 +198,8 @@ def test_bad_data_fails_with_the_data_message():
     snap = job.snapshot()
     assert snap["status"] == FAILED
     assert snap["message"] == (
-        "the data has 1 missing or infinite value(s); fill or drop them before training"
+        "the data has 1 row(s) with missing or infinite values (first at 40); "
+        "fill or drop them before training"
     )
     assert job.result is None
 
