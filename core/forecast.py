@@ -121,6 +121,7 @@ def forecast_task(
 
     def task(ctx) -> ForecastRun:
         from core.jobs import ProgressCallback
+        from core.probe import attach_probe
 
         run = build_run(dataset, data_cfg, model_cfg, train_cfg)
         ctx.publish(
@@ -129,7 +130,8 @@ def forecast_task(
             n_val=len(run.prepared.val),
             n_test=len(run.prepared.test),
         )
-        cbs = [ProgressCallback(ctx), *callbacks, *autosave.callbacks()]
+        probe = attach_probe(run, ctx.publish)  # gates of a fixed window, every epoch
+        cbs = [ProgressCallback(ctx), probe, *callbacks, *autosave.callbacks()]
         run = train_run(run, cbs, ctx.stop_event)
         autosave.finish(run, ctx, name=getattr(getattr(ctx, "_job", None), "name", None))
         return run

@@ -1,0 +1,161 @@
+"""Record the gates of one fixed window every epoch, to replay how they organise themselves.
+
+A :class:`GateProbe` is a trainer callback. At the start of training (epoch 0, the
+initial weights) and after every epoch it recomputes the gates of the same probe
+window with :func:`core.gates.recurrent_gates` and appends them, as float16, to a
+:class:`GateRecording`. Memory is bounded: when the recording would hold more
+snapshots than it may (``max_snapshots``, and at most ``max_bytes`` in total), the
+stride between kept epochs doubles (0, 2, 4, ... then 0, 4, 8, ...) and the latest
+epoch is always kept, so the snapshots stay evenly spread over the whole run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.data import Prepared
+from core.gate_view import rnn_of
+from core.gates import recurrent_gates
+from core.trainer import Callback, FitResult, Trainer
+
+MAX_SNAPSHOTS = 60
+MAX_BYTES = 32 * 2**20  # per recording
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The probe window's gates after ``epoch`` epochs (0 = initial weights)."""
+
+    epoch: int
+    train_loss: float | None
+    val_loss: float | None
+    gates: dict[str, np.ndarray]  # key -> float16 (L, D, T, H)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.gates.values())
+
+
+@dataclass(frozen=True)
+class ProbeWindow:
+    """Which window is probed: sample ``k`` of ``span``."""
+
+    span: str
+    k: int
+    x: np.ndarray  # (T, F) float32, scaled
+
+
+def probe_window(prepared: Prepared) -> ProbeWindow:
+    """The first validation window (data the model never trains on), else the last train one."""
+    if len(prepared.val):
+        return ProbeWindow("val", 0, prepared.val.x[0])
+    if len(prepared.train):
+        k = len(prepared.train) - 1
+        return ProbeWindow("train", k, prepared.train.x[k])
+    raise ValueError("no window to probe: the data has no training or validation windows")
+
+
+class GateRecording:
+    """A bounded, thread-safe list of snapshots of one probe window."""
+
+    def __init__(
+        self, window: ProbeWindow, max_snapshots: int = MAX_SNAPSHOTS, max_bytes: int = MAX_BYTES
+    ):
+        if max_snapshots < 2:
+            raise ValueError("max_snapshots must be at least 2")
+        self.window = window
+        self.max_snapshots = max_snapshots
+        self.max_bytes = max_bytes
+        self.seconds = 0.0  # time spent recording, on the training thread
+        self.stride = 1  # epochs between kept snapshots (the latest is always kept)
+        self._snaps: list[Snapshot] = []
+        self._lock = threading.Lock()
+
+    def add(self, snap: Snapshot) -> None:
+        """Append; beyond the cap, double the stride and keep epochs that are multiples of it."""
+        with self._lock:
+            snaps = self._snaps
+            if snaps and snaps[-1].epoch % self.stride:
+                snaps.pop()  # the previous latest was only kept for being the latest
+            snaps.append(snap)
+            while len(snaps) > self.cap(snap.nbytes):
+                self.stride *= 2
+                snaps = [s for s in snaps[:-1] if s.epoch % self.stride == 0] + [snaps[-1]]
+            self._snaps = snaps
+
+    def cap(self, snapshot_bytes: int) -> int:
+        """How many snapshots of this size fit: min(max_snapshots, max_bytes // size), >= 2."""
+        return max(2, min(self.max_snapshots, self.max_bytes // max(snapshot_bytes, 1)))
+
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        with self._lock:
+            return list(self._snaps)
+
+    @property
+    def epochs(self) -> list[int]:
+        return [s.epoch for s in self.snapshots]
+
+    def at(self, epoch: int) -> Snapshot:
+        """The snapshot of ``epoch`` (one that was kept)."""
+        for s in self.snapshots:
+            if s.epoch == epoch:
+                return s
+        raise KeyError(f"no snapshot of epoch {epoch}; recorded: {self.epochs}")
+
+    @property
+    def nbytes(self) -> int:
+        return sum(s.nbytes for s in self.snapshots)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._snaps)
+
+
+class GateProbe(Callback):
+    """Trainer callback filling a :class:`GateRecording` at start and after every epoch."""
+
+    def __init__(
+        self,
+        recording: GateRecording,
+        publish: Callable[..., None] | None = None,
+    ):
+        self.recording = recording
+        self.publish = publish  # e.g. JobContext.publish: reports the snapshot count
+        self._x: torch.Tensor | None = None
+
+    def _record(self, trainer: Trainer, epoch: int, record: dict | None) -> None:
+        t0 = time.perf_counter()
+        rnn = rnn_of(trainer.model)
+        device = next(rnn.parameters()).device
+        if self._x is None or self._x.device != device:
+            self._x = torch.from_numpy(self.recording.window.x)[None].to(device)  # (1, T, F)
+        gates = recurrent_gates(rnn, self._x)  # each (L, D, 1, T, H)
+        arrays = {k: v[:, :, 0].cpu().numpy().astype(np.float16) for k, v in gates.items()}
+        rec = record or {}
+        self.recording.add(Snapshot(epoch, rec.get("train_loss"), rec.get("val_loss"), arrays))
+        self.recording.seconds += time.perf_counter() - t0
+        if self.publish is not None:
+            self.publish(probe_snapshots=len(self.recording), probe_last_epoch=epoch)
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self._record(trainer, 0, None)
+
+    def on_epoch_end(self, trainer: Trainer, record: dict) -> None:
+        self._record(trainer, record["epoch"], record)
+
+    def on_train_end(self, trainer: Trainer, result: FitResult) -> None:
+        self._x = None  # release the device copy
+
+
+def attach_probe(run, publish: Callable[..., None] | None = None, **limits) -> GateProbe:
+    """A probe on the run's probe window, its recording stored in ``run.extras["probe"]``."""
+    recording = GateRecording(probe_window(run.prepared), **limits)
+    run.extras["probe"] = recording
+    return GateProbe(recording, publish)

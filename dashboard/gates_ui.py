@@ -1,0 +1,209 @@
+"""Widget groups of the gate explorer: the window picker, the gates cache, the replay.
+
+Widget keys start with ``gates-``; they are cleared when the session's run changes,
+so a new run with fewer layers or windows never meets a stale selection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.forecast import ForecastRun
+from core.gate_view import SORTS, gate_keys, select, window_gates, window_input
+from core.probe import GateRecording
+from dashboard.gates_figures import gate_heatmaps_figure, replay_loss_figure
+
+PREFIX = "gates-"
+RUN_TOKEN = "_gates_run_token"
+CACHE = "_gates_cache"
+PLAY = "_gates_playing"
+SPAN_NAMES = {"train": "training", "val": "validation", "test": "test"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the user picked: sample ``k`` of ``span``, one layer/direction, a unit order."""
+
+    span: str
+    k: int
+    layer: int
+    direction: int
+    sort: str
+
+
+def reset_on_new_run(run: ForecastRun) -> None:
+    """Forget this page's widget values when the run is not the one they were made for."""
+    token = id(run)
+    if st.session_state.get(RUN_TOKEN) != token:
+        for key in [k for k in st.session_state if str(k).startswith(PREFIX)]:
+            del st.session_state[key]
+        st.session_state.pop(CACHE, None)
+        st.session_state[PLAY] = False
+        st.session_state[RUN_TOKEN] = token
+
+
+def _target_labels(run: ForecastRun, span: str) -> pd.Index:
+    return run.prepared.index[run.prepared.span(span).start]
+
+
+def window_picker(run: ForecastRun) -> Choice:
+    """Span, window (by date or index), layer, direction and unit order, in one row."""
+    p, cfg = run.prepared, run.model_cfg
+    spans = [s for s in ("train", "val", "test") if len(p.span(s))]
+    c1, c2, c3, c4 = st.columns([1.3, 2.2, 1.2, 1.3], gap="medium")
+    span = c1.radio(
+        "Span",
+        spans,
+        index=spans.index("val") if "val" in spans else 0,
+        key=PREFIX + "span",
+        format_func=lambda s: f"{SPAN_NAMES[s]} ({len(p.span(s))} windows)",
+        horizontal=False,
+    )
+    labels = _target_labels(run, span)
+    n = len(labels)
+    is_dates = isinstance(labels, pd.DatetimeIndex)
+    with c2:
+        by = (
+            st.radio("Pick the window by", ["date", "index"], horizontal=True, key=PREFIX + "by")
+            if is_dates
+            else "index"
+        )
+        if by == "date":
+            lo, hi = labels[0].date(), labels[-1].date()
+            day = st.date_input(
+                "Day predicted by the window",
+                value=lo,
+                min_value=lo,
+                max_value=hi,
+                key=f"{PREFIX}date-{span}",
+                help="The window is the lookback days right before this trading day.",
+            )
+            k = min(int(labels.searchsorted(pd.Timestamp(day))), n - 1)
+        else:
+            k = st.slider("Window number", 0, n - 1, 0, key=f"{PREFIX}k-{span}") if n > 1 else 0
+        t = run.data_cfg.lookback
+        first = p.index[int(p.span(span).start[k]) - t]
+        st.caption(
+            f"Window {k} of {n}: {t} steps from {_label(first)}, predicting {_label(labels[k])}."
+        )
+    with c3:
+        layer = (
+            st.selectbox(
+                "Layer",
+                range(cfg.num_layers),
+                key=PREFIX + "layer",
+                format_func=lambda i: f"layer {i + 1} of {cfg.num_layers}",
+            )
+            if cfg.num_layers > 1
+            else 0
+        )
+        direction = (
+            st.radio(
+                "Direction",
+                [0, 1],
+                key=PREFIX + "dir",
+                horizontal=True,
+                format_func=lambda d: "forward" if d == 0 else "backward",
+            )
+            if cfg.bidirectional
+            else 0
+        )
+        if cfg.num_layers == 1 and not cfg.bidirectional:
+            st.caption("One layer, forward only.")
+    sorts = [s for s in SORTS if not (s == "memory span" and cfg.cell == "rnn")]
+    sort = c4.selectbox(
+        "Sort units by",
+        sorts,
+        key=PREFIX + "sort",
+        help="activity: mean |h|; saturation: share of gate values < 0.1 or > 0.9; "
+        "memory span: 1 / (1 − mean forget gate). Largest first.",
+    )
+    return Choice(span, int(k), int(layer), int(direction), sort)
+
+
+def _label(v) -> str:
+    return v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else f"step {v}"
+
+
+def gates_of(run: ForecastRun, span: str, k: int) -> dict[str, np.ndarray]:
+    """window_gates for one window, remembered for the last window asked (per session)."""
+    key = (id(run), span, k)
+    cached = st.session_state.get(CACHE)
+    if cached is None or cached[0] != key:
+        cached = (key, window_gates(run.model, window_input(run.prepared, span, k).x))
+        st.session_state[CACHE] = cached
+    return cached[1]
+
+
+def probe_of(run: ForecastRun) -> GateRecording | None:
+    rec = run.extras.get("probe")
+    return rec if isinstance(rec, GateRecording) and len(rec) else None
+
+
+def replay(run: ForecastRun, rec: GateRecording, choice: Choice) -> None:
+    """Epoch slider and play button over the probe recording; redraws itself while playing."""
+    playing = bool(st.session_state.get(PLAY))
+
+    @st.fragment(run_every=0.8 if playing else None)
+    def body() -> None:
+        epochs = rec.epochs
+        key = PREFIX + "epoch"
+        if st.session_state.get(key) not in epochs:
+            st.session_state[key] = epochs[-1]
+        if st.session_state.get(PLAY):
+            nxt = epochs.index(st.session_state[key]) + 1
+            if nxt >= len(epochs):
+                st.session_state[PLAY] = False
+                st.rerun(scope="app")  # the fragment's timer is set by the full run
+            st.session_state[key] = epochs[nxt]
+        c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+        epoch = c1.select_slider("Epoch (0 = before training)", options=epochs, key=key)
+        label = "Pause" if st.session_state.get(PLAY) else "Play"
+        if c2.button(
+            label,
+            key=PREFIX + "play",
+            icon=":material/play_arrow:" if label == "Play" else ":material/pause:",
+            width="stretch",
+        ):
+            if label == "Play" and epoch == epochs[-1]:
+                st.session_state[key] = epochs[0]
+            st.session_state[PLAY] = label == "Play"
+            st.rerun(scope="app")
+        draw_snapshot(run, rec, epoch, choice)
+
+    body()
+
+
+def draw_snapshot(run: ForecastRun, rec: GateRecording, epoch: int, choice: Choice) -> None:
+    snap = rec.at(epoch)
+    keys = gate_keys(run.model_cfg.cell)
+    gates = select(
+        {k: v.astype(np.float32) for k, v in snap.gates.items()}, choice.layer, choice.direction
+    )
+    c_max = None
+    if "c" in keys:  # one colour scale for every epoch, so colours compare across the replay
+        c_max = max(
+            float(np.abs(s.gates["c"][choice.layer, choice.direction]).max()) for s in rec.snapshots
+        )
+    win = window_input(run.prepared, rec.window.span, rec.window.k)
+    if run.fit is not None and run.fit.history:
+        st.plotly_chart(
+            replay_loss_figure(run.fit.history, epoch, run.fit.best_epoch),
+            width="stretch",
+            key=PREFIX + "replay-loss",
+        )
+    loss = f", validation loss {snap.val_loss:.4g}" if snap.val_loss is not None else ""
+    fig = gate_heatmaps_figure(
+        win.raw,
+        gates,
+        keys,
+        np.arange(gates["h"].shape[1]),
+        title=f"Probe window ({SPAN_NAMES[rec.window.span]} window {rec.window.k}) after epoch "
+        f"{epoch}{loss}",
+        c_max=c_max,
+    )
+    st.plotly_chart(fig, width="stretch", key=PREFIX + "replay-heatmaps")
