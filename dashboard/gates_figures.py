@@ -8,6 +8,7 @@ shared by the input line chart and every heatmap.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -142,7 +143,8 @@ def gate_heatmaps_figure(
         dom = fig.layout[f"yaxis{r}"].domain
         trace.colorbar.y = (dom[0] + dom[1]) / 2
         trace.colorbar.len = (dom[1] - dom[0]) * 1.05
-    fig.update_yaxes(title_text="value", row=1, col=1)
+    cols = [str(c) for c in window.columns]
+    fig.update_yaxes(title_text=cols[0] if len(cols) == 1 else "value", row=1, col=1)
     fig.update_xaxes(type="category", showticklabels=True, nticks=12, row=n, col=1)
     fig.update_xaxes(type="category", nticks=12)
     fig.update_xaxes(title_text="date" if _is_dates(window.index) else "step", row=n, col=1)
@@ -223,7 +225,7 @@ def saturation_figure(shares: dict[str, tuple[float, float]], bounds: dict, titl
     fig.update_xaxes(title_text="share of values in the window (%)", range=[0, 100])
     fig.update_yaxes(autorange="reversed")
     fig = _layout(fig, title, height=120 + 45 * len(keys))
-    fig.update_layout(hovermode="closest", legend=dict(y=1.08))
+    fig.update_layout(hovermode="closest", legend=dict(y=1.08, traceorder="normal"))
     return fig
 
 
@@ -241,13 +243,25 @@ def memory_span_figure(
             hovertemplate="%{x}<br>%{y:.1f} steps<extra></extra>",
         )
     )
-    fig.add_hline(
-        y=window_len,
-        line=dict(color="#444", dash="dash"),
-        annotation_text=f"window length T = {window_len}",
-        annotation_position="top left",
+    fig.add_hline(y=window_len, line=dict(color="#444", dash="dash"))
+    # on a log axis, annotation and range coordinates are log10 of the value
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        xanchor="left",
+        y=math.log10(window_len),
+        yref="y",
+        yanchor="bottom",
+        text=f"window length T = {window_len}",
+        showarrow=False,
     )
-    fig.update_yaxes(type="log", title_text=f"steps remembered, 1 / (1 − mean {gate})")
+    values = np.asarray(span, np.float64)
+    lo, hi = min(values.min(), 1.0) / 1.5, max(values.max(), window_len) * 2.0
+    fig.update_yaxes(
+        type="log",
+        range=[math.log10(lo), math.log10(hi)],
+        title_text=f"steps remembered, 1 / (1 − mean {gate})",
+    )
     fig.update_xaxes(title_text="unit", type="category", showticklabels=len(order) <= 64)
     fig = _layout(fig, title, height=340)
     fig.update_layout(hovermode="closest", showlegend=False)

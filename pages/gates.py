@@ -97,8 +97,9 @@ with tabs[1]:
         st.info("Pick at least one unit to see its traces.")
 
 with tabs[2]:
-    shares = {k: saturation(g[k], *saturation_bounds(k)) for k in keys}
-    bounds = {k: saturation_bounds(k) for k in keys}
+    bounded = [k for k in keys if k != "c"]  # the cell state is unbounded: no saturation
+    shares = {k: saturation(g[k], *saturation_bounds(k)) for k in bounded}
+    bounds = {k: saturation_bounds(k) for k in bounded}
     st.plotly_chart(
         saturation_figure(shares, bounds, title=f"How saturated each gate is ({where})"),
         width="stretch",
