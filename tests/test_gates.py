@@ -27,14 +27,16 @@ def _x(b: int, t: int, seed: int = 1) -> torch.Tensor:
 
 
 def _top_output(h: torch.Tensor) -> torch.Tensor:
-    """(L, D, B, T, H) -> the module's output (B, T, D*H): the top layer, directions concatenated."""
+    """(L, D, B, T, H) -> the module's output (B, T, D*H): top layer, directions side by side."""
     return torch.cat([h[-1, d] for d in range(h.shape[1])], dim=-1)
 
 
 def _final(s: torch.Tensor) -> torch.Tensor:
     """(L, D, B, T, H) -> (L*D, B, H): forward ends at T-1, backward at step 0."""
-    l_, d_ = s.shape[:2]
-    return torch.stack([s[l, d, :, -1 if d == 0 else 0] for l in range(l_) for d in range(d_)])
+    n_layers, n_dirs = s.shape[:2]
+    return torch.stack(
+        [s[k, d, :, -1 if d == 0 else 0] for k in range(n_layers) for d in range(n_dirs)]
+    )
 
 
 @pytest.mark.parametrize("layers", [1, 2, 3])
