@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from core.data import Dataset, load_sample
@@ -10,6 +12,7 @@ RUN_KEY = "run"  # the session's current trained forecaster (core.forecast.Forec
 DATASETS_KEY = "datasets"  # name -> Dataset (sample, uploaded, downloaded)
 DEFAULT_SAMPLE = "MSFT"
 SAMPLE_ROWS = 2500  # the offline default: the last ~10 years of MSFT
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"  # absolute: links resolve anywhere
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,7 +51,16 @@ def require_run():
             "Train a model first: this page shows the inside of the session's trained network.",
             icon=":material/model_training:",
         )
-        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/school:")
+        if (PAGES_DIR / "train.py").exists():
+            st.page_link(
+                PAGES_DIR / "train.py", label="Go to the Train page", icon=":material/school:"
+            )
+        else:
+            st.page_link(
+                PAGES_DIR / "home.py",
+                label="Go to Home and train the quick demo",
+                icon=":material/home:",
+            )
         st.stop()
     return run
 
