@@ -6,21 +6,26 @@ so a new run with fewer layers or windows never meets a stale selection.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.checkpoint import CheckpointError, load_dict, load_run
 from core.forecast import ForecastRun
 from core.gate_view import SORTS, gate_keys, select, window_gates, window_input
 from core.probe import GateRecording
+from dashboard import state
 from dashboard.gates_figures import gate_heatmaps_figure, replay_loss_figure
 
 PREFIX = "gates-"
 RUN_TOKEN = "_gates_run_token"
 CACHE = "_gates_cache"
 PLAY = "_gates_playing"
+LOADED = "_gates_loaded"  # (sha256 of the file, ForecastRun): a checkpoint opened on this page
+UPLOAD = "gates_checkpoint"  # not PREFIX: survives a change of run
 SPAN_NAMES = {"train": "training", "val": "validation", "test": "test"}
 
 
@@ -33,6 +38,49 @@ class Choice:
     layer: int
     direction: int
     sort: str
+
+
+def open_checkpoint(data: bytes, datasets: dict) -> ForecastRun:
+    """A saved run, rebuilt on the session dataset it was trained on; CheckpointError if not."""
+    ckpt = load_dict(data)
+    meta = ckpt.get("dataset") or {}
+    want = meta.get("fingerprint")
+    match = next((ds for ds in datasets.values() if ds.fingerprint() == want), None)
+    if match is None:
+        raise CheckpointError(
+            f"this checkpoint was trained on data that is not loaded in this session "
+            f"({meta.get('name', 'unknown')!s}): open the same data first (Your data or Stocks "
+            "page), then the checkpoint"
+        )
+    return load_run(data, match)
+
+
+def pick_run() -> ForecastRun | None:
+    """The session's run, or a checkpoint opened here (kept apart: the session run survives)."""
+    session_run = state.current_run()
+    with st.expander("Inspect a saved checkpoint", expanded=session_run is None):
+        up = st.file_uploader("LSTM Lab checkpoint (.pt)", type=["pt"], key=UPLOAD)
+        if up is not None:
+            data = up.getvalue()
+            digest = hashlib.sha256(data).hexdigest()
+            if st.session_state.get(LOADED, (None,))[0] != digest:
+                try:
+                    st.session_state[LOADED] = (digest, open_checkpoint(data, state.datasets()))
+                except CheckpointError as e:
+                    st.error(f"Could not open this checkpoint: {e}.", icon=":material/error:")
+                    st.session_state.pop(LOADED, None)
+    loaded = st.session_state.get(LOADED, (None, None))[1] if up is not None else None
+    if loaded is None:
+        return session_run
+    if session_run is None:
+        return loaded
+    which = st.radio(
+        "Inspect",
+        ["the session's trained run", "the opened checkpoint"],
+        horizontal=True,
+        key="gates_which",
+    )
+    return loaded if which == "the opened checkpoint" else session_run
 
 
 def reset_on_new_run(run: ForecastRun) -> None:

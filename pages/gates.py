@@ -35,7 +35,7 @@ if job is not None and not job.done:
         "it finishes.",
         icon=":material/hourglass_top:",
     )
-run = state.require_run()
+run = gates_ui.pick_run() or state.require_run()
 gates_ui.reset_on_new_run(run)
 cfg = run.model_cfg
 keys = gate_keys(cfg.cell)

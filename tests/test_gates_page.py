@@ -254,3 +254,55 @@ def test_a_new_run_resets_the_page_selection(app, lstm_run, gru_run):
     at.run()
     assert not errors_of(at)
     assert _find(at, "r, z, n, h of every unit (layer 1)")
+
+
+def test_a_saved_checkpoint_can_be_inspected(app, tmp_path, lstm_run):
+    from core.checkpoint import save
+
+    sample = load_sample("MSFT", last=2500)  # the session's offline sample
+    model = ModelConfig(cell="lstm", hidden_size=4)
+    run = train_run(build_run(sample, DATA, model, TRAIN.replace(epochs=1)))
+    path = save(run, tmp_path / "run.pt")
+    app.session_state["run"] = lstm_run  # earlier work in the session
+    at = _open(app, lstm_run)
+    at.file_uploader(key="gates_checkpoint").set_value(
+        ("run.pt", path.read_bytes(), "application/octet-stream")
+    )
+    at.run()
+    assert not errors_of(at)
+    at.radio(key="gates_which").set_value("the opened checkpoint").run()
+    spec = _find(at, "i, f, g, o, c, h of every unit (layer 1)")
+    x = torch.from_numpy(window_input(run.prepared, "val", 0).x)[None]
+    ref = lstm_gates(run.model.rnn, x)
+    np.testing.assert_allclose(_heatmaps(spec)["f"], ref["f"][0, 0, 0].numpy().T, atol=1e-6)
+    assert any("has no gate recording" in i.value for i in at.info)
+    # back to the session's run: it survived
+    at.radio(key="gates_which").set_value("the session's trained run").run()
+    assert _heatmaps(_find(at, "i, f, g, o, c, h of every unit (layer 1)"))["f"].shape == (6, 15)
+
+
+def test_bad_checkpoints_get_a_clear_message_and_the_run_survives(app, tmp_path, lstm_run):
+    from core.checkpoint import save
+
+    at = _open(app, lstm_run)
+    at.file_uploader(key="gates_checkpoint").set_value(("x.pt", b"not a checkpoint", "text/plain"))
+    at.run()
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(
+        "Could not open this checkpoint: this file is not a loadable LSTM Lab checkpoint (it may "
+        "be truncated, not a PyTorch file, or contain code, which is refused):"
+    )
+    assert not at.exception
+    assert _find(at, "i, f, g, o, c, h of every unit (layer 1)")  # the session run is still shown
+    # trained on data this session does not have (the last 240 rows only)
+    path = save(lstm_run, tmp_path / "other.pt")
+    at.file_uploader(key="gates_checkpoint").set_value(
+        ("other.pt", path.read_bytes(), "application/octet-stream")
+    )
+    at.run()
+    assert [e.value for e in at.error] == [
+        "Could not open this checkpoint: this checkpoint was trained on data that is not loaded "
+        "in this session (MSFT (offline sample)): open the same data first (Your data or Stocks "
+        "page), then the checkpoint."
+    ]
+    assert _find(at, "i, f, g, o, c, h of every unit (layer 1)")
