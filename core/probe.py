@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from core.data import Prepared
-from core.gate_view import rnn_of
+from core.gate_view import rnn_of, window_input
 from core.gates import recurrent_gates
 from core.trainer import Callback, FitResult, Trainer
 
@@ -141,8 +141,13 @@ class GateProbe(Callback):
         rec = record or {}
         self.recording.add(Snapshot(epoch, rec.get("train_loss"), rec.get("val_loss"), arrays))
         self.recording.seconds += time.perf_counter() - t0
-        if self.publish is not None:
-            self.publish(probe_snapshots=len(self.recording), probe_last_epoch=epoch)
+        if self.publish is not None:  # the latest snapshot of layer 1, forward: for a live view
+            live = {k: a[0, 0].copy() for k, a in arrays.items()}  # key -> (T, H) float16
+            self.publish(
+                probe_snapshots=len(self.recording),
+                probe_last_epoch=epoch,
+                probe_live={"epoch": epoch, "val_loss": rec.get("val_loss"), "gates": live},
+            )
 
     def on_train_begin(self, trainer: Trainer) -> None:
         self._record(trainer, 0, None)
@@ -157,5 +162,8 @@ class GateProbe(Callback):
 def attach_probe(run, publish: Callable[..., None] | None = None, **limits) -> GateProbe:
     """A probe on the run's probe window, its recording stored in ``run.extras["probe"]``."""
     recording = GateRecording(probe_window(run.prepared), **limits)
+    if publish is not None:  # the probe window in original units, with its dates
+        w = recording.window
+        publish(probe_window=window_input(run.prepared, w.span, w.k).raw, probe_span=w.span)
     run.extras["probe"] = recording
     return GateProbe(recording, publish)

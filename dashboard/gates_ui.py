@@ -83,6 +83,37 @@ def pick_run() -> ForecastRun | None:
     return loaded if which == "the opened checkpoint" else session_run
 
 
+def live_view(job) -> None:
+    """While a model trains: its probe window's latest gates (layer 1), redrawn every second."""
+
+    @st.fragment(run_every=1.0)
+    def body() -> None:
+        snap = job.snapshot()
+        if job.done:
+            st.rerun(scope="app")  # the finished run replaces the live view
+        live, frame = snap.get("probe_live"), snap.get("probe_window")
+        st.info(
+            f"A model is training now: epoch {snap.get('epoch', 0)} of {snap.get('epochs', '?')}"
+            f", {snap.get('probe_snapshots', 0)} gate snapshots recorded. The full explorer "
+            "opens when it finishes.",
+            icon=":material/hourglass_top:",
+        )
+        if live is None or frame is None:
+            return
+        gates = {k: v.astype(np.float32) for k, v in live["gates"].items()}
+        loss = f", validation loss {live['val_loss']:.4g}" if live.get("val_loss") else ""
+        fig = gate_heatmaps_figure(
+            frame,
+            gates,
+            list(gates),
+            np.arange(gates["h"].shape[1]),
+            title=f"Live: the probe window's gates (layer 1) after epoch {live['epoch']}{loss}",
+        )
+        st.plotly_chart(fig, width="stretch", key=PREFIX + "live")
+
+    body()
+
+
 def reset_on_new_run(run: ForecastRun) -> None:
     """Forget this page's widget values when the run is not the one they were made for."""
     token = id(run)

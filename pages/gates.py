@@ -28,13 +28,7 @@ from dashboard.gates_figures import (
 st.title("Gates")
 job = jobs.holder().get("train")
 if job is not None and not job.done:
-    snap = job.snapshot()
-    st.info(
-        f"A model is training now (epoch {snap.get('epoch', 0)} of {snap.get('epochs', '?')}, "
-        f"{snap.get('probe_snapshots', 0)} gate snapshots recorded): this page shows it when "
-        "it finishes.",
-        icon=":material/hourglass_top:",
-    )
+    gates_ui.live_view(job)
 run = gates_ui.pick_run() or state.require_run()
 gates_ui.reset_on_new_run(run)
 cfg = run.model_cfg

@@ -5,19 +5,23 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, errors_of, run_page
+from conftest import ROOT, errors_of, poll, run_page
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import load_sample
-from core.forecast import build_run, train_run
+from core.forecast import build_run, forecast_task, train_run
 from core.gate_view import memory_span, select, unit_order, window_gates, window_input
 from core.gates import gru_gates, lstm_gates, rnn_states
+from core.jobs import training_job
 from core.probe import attach_probe
+from core.trainer import Callback
 from dashboard.cell_ui import gate_latex, num
+from dashboard.jobs import HOLDER_KEY, SessionJobs
 
 DATA = DataConfig(target="Close", lookback=15)
 TRAIN = TrainConfig(epochs=3, batch_size=64, lr=5e-3)
@@ -306,3 +310,48 @@ def test_bad_checkpoints_get_a_clear_message_and_the_run_survives(app, tmp_path,
         "page), then the checkpoint."
     ]
     assert _find(at, "i, f, g, o, c, h of every unit (layer 1)")
+
+
+class _Slow(Callback):
+    """Keeps a tiny training job running long enough to watch it (0.3 s per epoch)."""
+
+    def on_epoch_end(self, trainer, record):
+        time.sleep(0.3)
+
+
+def test_live_gates_while_a_model_trains(app):
+    """A running job's latest probe snapshot is drawn, and equals what the run keeps."""
+    sample = load_sample("MSFT", last=240)
+    task = forecast_task(
+        sample, DATA, ModelConfig(hidden_size=4), TRAIN.replace(epochs=50), callbacks=[_Slow()]
+    )
+    job = training_job(task, name="live", kind="train", meta={"result_key": "run"})
+    holder = SessionJobs()
+    holder.jobs["train"] = job
+    app.session_state[HOLDER_KEY] = holder
+    job.start()
+    try:
+        at = run_page(app, "gates.py")
+        at = poll(at, lambda a: _live_epoch(a) >= 2, timeout=90)
+        epoch = _live_epoch(at)
+        drawn = _heatmaps(_find(at, "Live: the probe window's gates (layer 1)"))
+        assert any("A model is training now" in i.value for i in at.info)
+    finally:
+        job.stop()
+        job.join(60)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=30)
+    assert not errors_of(at)
+    rec = at.session_state["run"].extras["probe"]
+    for key in ("i", "f", "g", "o", "c", "h"):
+        np.testing.assert_array_equal(
+            drawn[key], rec.at(epoch).gates[key][0, 0].astype(np.float32).T
+        )
+    assert _find(at, "i, f, g, o, c, h of every unit (layer 1)")  # the full explorer now
+
+
+def _live_epoch(at) -> int:
+    for title in _charts(at):
+        m = re.match(r"Live: the probe window's gates \(layer 1\) after epoch (\d+)", title)
+        if m:
+            return int(m.group(1))
+    return -1

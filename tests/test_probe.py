@@ -6,12 +6,14 @@ import dataclasses
 import threading
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import load_sample
 from core.forecast import build_run, forecast_task, train_run
+from core.gate_view import window_input
 from core.gates import recurrent_gates
 from core.jobs import DONE, Job
 from core.probe import GateProbe, GateRecording, ProbeWindow, Snapshot, attach_probe, probe_window
@@ -145,6 +147,12 @@ def test_forecast_task_records_probes_and_publishes_the_count(sample):
     assert isinstance(rec, GateRecording) and rec.epochs == [0, 1, 2, 3]
     snap = job.snapshot()
     assert snap["probe_snapshots"] == 4 and snap["probe_last_epoch"] == 3
+    live = snap["probe_live"]  # what a page can draw while training runs
+    assert live["epoch"] == 3 and set(live["gates"]) == {"i", "f", "g", "o", "c", "h"}
+    for key, arr in live["gates"].items():
+        np.testing.assert_array_equal(arr, rec.at(3).gates[key][0, 0])
+    w = window_input(run.prepared, rec.window.span, rec.window.k)
+    pd.testing.assert_frame_equal(snap["probe_window"], w.raw)
 
 
 def test_a_stopped_run_keeps_the_snapshots_of_completed_epochs(sample):
