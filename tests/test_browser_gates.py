@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import screenshot, wait_ready
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -25,9 +26,17 @@ def test_heatmaps_are_visible_after_a_short_training_run(page, server_url):
     page.goto(server_url)
     wait_ready(page)
     page.get_by_role("button", name="Train the quick demo on MSFT").click()
+    expect(page.locator("[data-testid='stProgress']")).to_be_visible(timeout=60_000)  # started
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Gates").click()
+    live = page.get_by_text("Live: the probe window's gates")
+    try:  # an artifact only: on a fast machine training may end before the page shows it
+        live.wait_for(timeout=20_000)
+        _shot(page, "gates-live", 1700)
+        page.set_viewport_size({"width": 1400, "height": 1000})
+    except PlaywrightTimeout:
+        pass
     # the sidebar status (every page) says when the job is done
     expect(page.get_by_text("done after")).to_be_visible(timeout=240_000)
-    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Gates").click()
     wait_ready(page)
     expect(page.get_by_role("heading", name="Gates")).to_be_visible()
 
