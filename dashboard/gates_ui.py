@@ -1,4 +1,4 @@
-"""Widget groups of the gate explorer: the window picker, the gates cache, the replay.
+"""Widget groups of the gate explorer: which run, which window, and the gates cache.
 
 Widget keys start with ``gates-``; they are cleared when the session's run changes,
 so a new run with fewer layers or windows never meets a stale selection.
@@ -15,10 +15,8 @@ import streamlit as st
 
 from core.checkpoint import CheckpointError, load_dict, load_run
 from core.forecast import ForecastRun
-from core.gate_view import SORTS, gate_keys, select, window_gates, window_input
-from core.probe import GateRecording
+from core.gate_view import SORTS, window_gates, window_input
 from dashboard import state
-from dashboard.gates_figures import gate_heatmaps_figure, replay_loss_figure
 
 PREFIX = "gates-"
 RUN_TOKEN = "_gates_run_token"
@@ -81,37 +79,6 @@ def pick_run() -> ForecastRun | None:
         key="gates_which",
     )
     return loaded if which == "the opened checkpoint" else session_run
-
-
-def live_view(job) -> None:
-    """While a model trains: its probe window's latest gates (layer 1), redrawn every second."""
-
-    @st.fragment(run_every=1.0)
-    def body() -> None:
-        snap = job.snapshot()
-        if job.done:
-            st.rerun(scope="app")  # the finished run replaces the live view
-        live, frame = snap.get("probe_live"), snap.get("probe_window")
-        st.info(
-            f"A model is training now: epoch {snap.get('epoch', 0)} of {snap.get('epochs', '?')}"
-            f", {snap.get('probe_snapshots', 0)} gate snapshots recorded. The full explorer "
-            "opens when it finishes.",
-            icon=":material/hourglass_top:",
-        )
-        if live is None or frame is None:
-            return
-        gates = {k: v.astype(np.float32) for k, v in live["gates"].items()}
-        loss = f", validation loss {live['val_loss']:.4g}" if live.get("val_loss") else ""
-        fig = gate_heatmaps_figure(
-            frame,
-            gates,
-            list(gates),
-            np.arange(gates["h"].shape[1]),
-            title=f"Live: the probe window's gates (layer 1) after epoch {live['epoch']}{loss}",
-        )
-        st.plotly_chart(fig, width="stretch", key=PREFIX + "live")
-
-    body()
 
 
 def reset_on_new_run(run: ForecastRun) -> None:
@@ -216,73 +183,3 @@ def gates_of(run: ForecastRun, span: str, k: int) -> dict[str, np.ndarray]:
         cached = (key, window_gates(run.model, window_input(run.prepared, span, k).x))
         st.session_state[CACHE] = cached
     return cached[1]
-
-
-def probe_of(run: ForecastRun) -> GateRecording | None:
-    rec = run.extras.get("probe")
-    return rec if isinstance(rec, GateRecording) and len(rec) else None
-
-
-def replay(run: ForecastRun, rec: GateRecording, choice: Choice) -> None:
-    """Epoch slider and play button over the probe recording; redraws itself while playing."""
-    playing = bool(st.session_state.get(PLAY))
-
-    @st.fragment(run_every=0.8 if playing else None)
-    def body() -> None:
-        epochs = rec.epochs
-        key = PREFIX + "epoch"
-        if st.session_state.get(key) not in epochs:
-            st.session_state[key] = epochs[-1]
-        if st.session_state.get(PLAY):
-            nxt = epochs.index(st.session_state[key]) + 1
-            if nxt >= len(epochs):
-                st.session_state[PLAY] = False
-                st.rerun(scope="app")  # the fragment's timer is set by the full run
-            st.session_state[key] = epochs[nxt]
-        c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
-        epoch = c1.select_slider("Epoch (0 = before training)", options=epochs, key=key)
-        label = "Pause" if st.session_state.get(PLAY) else "Play"
-        if c2.button(
-            label,
-            key=PREFIX + "play",
-            icon=":material/play_arrow:" if label == "Play" else ":material/pause:",
-            width="stretch",
-        ):
-            if label == "Play" and epoch == epochs[-1]:
-                st.session_state[key] = epochs[0]
-            st.session_state[PLAY] = label == "Play"
-            st.rerun(scope="app")
-        draw_snapshot(run, rec, epoch, choice)
-
-    body()
-
-
-def draw_snapshot(run: ForecastRun, rec: GateRecording, epoch: int, choice: Choice) -> None:
-    snap = rec.at(epoch)
-    keys = gate_keys(run.model_cfg.cell)
-    gates = select(
-        {k: v.astype(np.float32) for k, v in snap.gates.items()}, choice.layer, choice.direction
-    )
-    c_max = None
-    if "c" in keys:  # one colour scale for every epoch, so colours compare across the replay
-        c_max = max(
-            float(np.abs(s.gates["c"][choice.layer, choice.direction]).max()) for s in rec.snapshots
-        )
-    win = window_input(run.prepared, rec.window.span, rec.window.k)
-    if run.fit is not None and run.fit.history:
-        st.plotly_chart(
-            replay_loss_figure(run.fit.history, epoch, run.fit.best_epoch),
-            width="stretch",
-            key=PREFIX + "replay-loss",
-        )
-    loss = f", validation loss {snap.val_loss:.4g}" if snap.val_loss is not None else ""
-    fig = gate_heatmaps_figure(
-        win.raw,
-        gates,
-        keys,
-        np.arange(gates["h"].shape[1]),
-        title=f"Probe window ({SPAN_NAMES[rec.window.span]} window {rec.window.k}) after epoch "
-        f"{epoch}{loss}",
-        c_max=c_max,
-    )
-    st.plotly_chart(fig, width="stretch", key=PREFIX + "replay-heatmaps")

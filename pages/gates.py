@@ -15,7 +15,7 @@ from core.gate_view import (
     unit_order,
     window_input,
 )
-from dashboard import cell_ui, gates_ui, jobs, state
+from dashboard import cell_ui, gates_replay, gates_ui, jobs, state
 from dashboard.gates_figures import (
     NAMES,
     gate_heatmaps_figure,
@@ -28,7 +28,7 @@ from dashboard.gates_figures import (
 st.title("Gates")
 job = jobs.holder().get("train")
 if job is not None and not job.done:
-    gates_ui.live_view(job)
+    gates_replay.live_view(job)
 run = gates_ui.pick_run() or state.require_run()
 gates_ui.reset_on_new_run(run)
 cfg = run.model_cfg
@@ -124,7 +124,7 @@ with tabs[2]:
         )
 
 with tabs[3]:
-    rec = gates_ui.probe_of(run)
+    rec = gates_replay.probe_of(run)
     if rec is None:
         st.info(
             "This run has no gate recording (it was trained outside the app or loaded from a "
@@ -137,7 +137,7 @@ with tabs[3]:
             f"({len(rec)} snapshots kept, {rec.nbytes / 2**20:.1f} MiB, "
             f"{rec.seconds:.2f} s of recording). Press Play to watch them organise."
         )
-        gates_ui.replay(run, rec, choice)
+        gates_replay.replay(run, rec, choice)
 
 with tabs[4]:
     st.caption(
