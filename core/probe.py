@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from core.data import Prepared
-from core.gate_view import rnn_of, window_input
+from core.gate_view import SIGMOID_KEYS, rnn_of, window_input
 from core.gates import recurrent_gates
 from core.trainer import Callback, FitResult, Trainer
 
@@ -167,3 +167,25 @@ def attach_probe(run, publish: Callable[..., None] | None = None, **limits) -> G
         publish(probe_window=window_input(run.prepared, w.span, w.k).raw, probe_span=w.span)
     run.extras["probe"] = recording
     return GateProbe(recording, publish)
+
+
+def gate_trend(recording: GateRecording, layer: int = 0, direction: int = 0) -> dict[str, list]:
+    """Per kept epoch, for one layer/direction: the mean of each sigmoid gate and the share
+    of saturated sigmoid-gate values, mean[v < 0.1 or v > 0.9] (how switch-like they became).
+
+    Returns {"epoch": [...], "mean f": [...], ..., "saturated": [...]}; empty lists for a
+    vanilla RNN's gates (it has none).
+    """
+    out: dict[str, list] = {"epoch": []}
+    for snap in recording.snapshots:
+        out["epoch"].append(snap.epoch)
+        gates = [k for k in snap.gates if k in SIGMOID_KEYS]
+        values = []
+        for k in gates:
+            v = snap.gates[k][layer, direction].astype(np.float32)  # (T, H)
+            out.setdefault(f"mean {k}", []).append(float(v.mean()))
+            values.append(v.ravel())
+        if values:
+            v = np.concatenate(values)
+            out.setdefault("saturated", []).append(float(np.mean((v < 0.1) | (v > 0.9))))
+    return out

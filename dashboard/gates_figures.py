@@ -280,3 +280,35 @@ def replay_loss_figure(history: list[dict], epoch: int, best_epoch: int | None) 
         annotation_position="top right",
     )
     return fig
+
+
+def trend_figure(trend: dict[str, list], epoch: int) -> go.Figure:
+    """Mean of each sigmoid gate and the saturated share per recorded epoch; epoch marked."""
+    fig = go.Figure()
+    epochs = trend["epoch"]
+    for j, (name, ys) in enumerate((k, v) for k, v in trend.items() if k.startswith("mean ")):
+        key = name.split()[-1]
+        fig.add_trace(
+            go.Scatter(
+                x=epochs,
+                y=ys,
+                mode="lines+markers",
+                name=f"mean {key}",
+                marker=dict(size=4),
+                line=dict(color=LINE_COLORS[j]),
+            )
+        )
+    if "saturated" in trend:
+        fig.add_trace(
+            go.Scatter(
+                x=epochs,
+                y=trend["saturated"],
+                mode="lines",
+                name="saturated share",
+                line=dict(color="#444", dash="dash"),
+            )
+        )
+    fig.add_vline(x=epoch, line=dict(color="#d62728", width=2))
+    fig.update_yaxes(title_text="gate value / share (0 to 1)", range=[-0.02, 1.02])
+    fig.update_xaxes(title_text="epoch")
+    return _layout(fig, "How the probe window's gates changed", height=260)

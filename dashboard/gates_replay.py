@@ -11,8 +11,8 @@ import streamlit as st
 
 from core.forecast import ForecastRun
 from core.gate_view import gate_keys, select, window_input
-from core.probe import GateRecording
-from dashboard.gates_figures import gate_heatmaps_figure, replay_loss_figure
+from core.probe import GateRecording, gate_trend
+from dashboard.gates_figures import gate_heatmaps_figure, replay_loss_figure, trend_figure
 from dashboard.gates_ui import PLAY, PREFIX, SPAN_NAMES, Choice
 
 
@@ -98,12 +98,13 @@ def draw_snapshot(run: ForecastRun, rec: GateRecording, epoch: int, choice: Choi
             float(np.abs(s.gates["c"][choice.layer, choice.direction]).max()) for s in rec.snapshots
         )
     win = window_input(run.prepared, rec.window.span, rec.window.k)
+    left, right = st.columns(2)
     if run.fit is not None and run.fit.history:
-        st.plotly_chart(
-            replay_loss_figure(run.fit.history, epoch, run.fit.best_epoch),
-            width="stretch",
-            key=PREFIX + "replay-loss",
-        )
+        fig = replay_loss_figure(run.fit.history, epoch, run.fit.best_epoch)
+        left.plotly_chart(fig, width="stretch", key=PREFIX + "replay-loss")
+    trend = gate_trend(rec, choice.layer, choice.direction)
+    if len(trend) > 1:  # a vanilla RNN has no gates to follow
+        right.plotly_chart(trend_figure(trend, epoch), width="stretch", key=PREFIX + "trend")
     loss = f", validation loss {snap.val_loss:.4g}" if snap.val_loss is not None else ""
     fig = gate_heatmaps_figure(
         win.raw,

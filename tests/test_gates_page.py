@@ -100,7 +100,8 @@ def test_guard_without_a_run(app):
 def test_lstm_page_draws_the_gates_of_core_and_nn_lstm(app, lstm_run):
     at = _open(app, lstm_run)
     titles = list(_charts(at))
-    assert len(titles) == 6, titles  # heatmaps, traces, saturation, memory, replay loss + heatmaps
+    # heatmaps, traces, saturation, memory span; replay: loss, gate trend, heatmaps
+    assert len(titles) == 7, titles
     spec = _find(at, "i, f, g, o, c, h of every unit (layer 1)")
     # default: the first validation window, layer 1, forward, units in index order
     win = window_input(lstm_run.prepared, "val", 0)
@@ -172,6 +173,11 @@ def test_epoch_slider_and_play_change_the_replayed_gates(app, lstm_run):
         np.testing.assert_allclose(first[key], rec.at(0).gates[key][0, 0].astype(np.float32).T)
         np.testing.assert_allclose(last[key], rec.at(3).gates[key][0, 0].astype(np.float32).T)
     assert np.abs(first["h"] - last["h"]).max() > 1e-3  # the slider changed the data drawn
+    trend = _find(at, "How the probe window's gates changed")
+    mean_f = next(t for t in trend["data"] if t["name"] == "mean f")
+    expect = [float(s.gates["f"][0, 0].astype(np.float32).mean()) for s in rec.snapshots]
+    np.testing.assert_allclose(_decode(mean_f["y"]), expect, rtol=1e-6)
+    assert trend["layout"]["shapes"][0]["x0"] == 0  # the replayed epoch is marked
     # Play advances one epoch per redraw and stops at the end
     at.button(key="gates-play").click().run()
     assert at.select_slider(key="gates-epoch").value == 1
@@ -195,7 +201,7 @@ def test_gru_and_rnn_runs_show_their_own_gates(app, gru_run, rnn_run):
     assert "Memory span of each unit (layer 1)" in _charts(at)
     mem = _find(at, "Memory span of each unit (layer 1)")
     assert "mean z" in mem["layout"]["yaxis"]["title"]["text"]
-    assert len(_charts(at)) == 6
+    assert len(_charts(at)) == 7
 
     at = _open(app, rnn_run)
     drawn = _heatmaps(_find(at, "h of every unit (layer 1)"))

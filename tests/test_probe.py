@@ -16,7 +16,15 @@ from core.forecast import build_run, forecast_task, train_run
 from core.gate_view import window_input
 from core.gates import recurrent_gates
 from core.jobs import DONE, Job
-from core.probe import GateProbe, GateRecording, ProbeWindow, Snapshot, attach_probe, probe_window
+from core.probe import (
+    GateProbe,
+    GateRecording,
+    ProbeWindow,
+    Snapshot,
+    attach_probe,
+    gate_trend,
+    probe_window,
+)
 from core.trainer import Callback
 
 DATA = DataConfig(target="Close", lookback=12)
@@ -175,3 +183,20 @@ def test_probe_callback_works_without_publish(sample):
     rec = GateRecording(probe_window(run.prepared))
     train_run(run, [GateProbe(rec)])
     assert rec.epochs == [0, 1]
+
+
+def test_gate_trend_follows_each_kept_snapshot(sample):
+    run = build_run(sample, DATA, ModelConfig(hidden_size=5, num_layers=2), TRAIN)
+    train_run(run, [attach_probe(run)])
+    rec = run.extras["probe"]
+    trend = gate_trend(rec, layer=1, direction=0)
+    assert trend["epoch"] == rec.epochs
+    assert set(trend) == {"epoch", "mean i", "mean f", "mean o", "saturated"}
+    for j, snap in enumerate(rec.snapshots):
+        f = snap.gates["f"][1, 0].astype(np.float32)
+        assert trend["mean f"][j] == pytest.approx(float(f.mean()), rel=1e-6)
+        sig = np.concatenate([snap.gates[k][1, 0].astype(np.float32).ravel() for k in "ifo"])
+        assert trend["saturated"][j] == pytest.approx(float(np.mean((sig < 0.1) | (sig > 0.9))))
+    rnn = build_run(sample, DATA, ModelConfig(cell="rnn", hidden_size=3), TRAIN.replace(epochs=1))
+    train_run(rnn, [attach_probe(rnn)])
+    assert gate_trend(rnn.extras["probe"]) == {"epoch": [0, 1]}
