@@ -53,7 +53,7 @@ with col_start:
             result_key=state.RUN_KEY,
         )
         if job is not None and (PAGES_DIR / "train.py").exists():
-            st.switch_page("pages/train.py")
+            st.switch_page(PAGES_DIR / "train.py")  # absolute: the entry is dashboard/app.py
     st.caption(preset["help"])
 
 st.plotly_chart(
