@@ -10,14 +10,17 @@ Shapes: T steps in the window, F input features, H units, L layers, D directions
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from core.data import Prepared
 from core.gates import GRU_KEYS, LSTM_KEYS, RNN_KEYS, recurrent_gates
+
+if TYPE_CHECKING:  # annotations only: core.forecast needs nothing from here
+    from core.forecast import ForecastRun
 
 SORTS = ("unit index", "activity", "saturation", "memory span")
 SIGMOID_KEYS = {"i", "f", "o", "r", "z"}  # values in (0, 1)
@@ -48,19 +51,22 @@ class WindowInput:
         return self.raw.index
 
 
-def window_input(prepared: Prepared, span: str, k: int) -> WindowInput:
-    """Sample ``k`` of ``span``: rows [start - T, start) of the series feed the network."""
+def window_input(run: ForecastRun, span: str, k: int) -> WindowInput:
+    """Sample ``k`` of ``span``: rows [start - T, start) of the series feed the network.
+
+    ``x`` is what the network reads (scaled, and relative to the window's last row when
+    the run normalizes by diff or ratio); ``raw`` is the same rows of the original data.
+    """
+    prepared = run.prepared
     w = prepared.span(span)
     if not 0 <= k < len(w):
         raise ValueError(f"window {k} is outside the {span} span (0 to {len(w) - 1})")
     start = int(w.start[k])
     x = w.x[k]  # (T, F)
     t = x.shape[0]
-    raw = prepared.feature_scaler.inverse(x)  # (T, F) original units
     cols = list(prepared.config.input_columns)
-    index = prepared.index[start - t : start]  # index[start - T + t] for t = 0..T-1
-    frame = pd.DataFrame(raw, index=index, columns=cols)
-    return WindowInput(span, k, x, frame, prepared.index[start])
+    raw = run.dataset.frame[cols].iloc[start - t : start]  # index[start - T + t], t = 0..T-1
+    return WindowInput(span, k, x, raw.astype(np.float64), prepared.index[start])
 
 
 def rnn_of(model: nn.Module) -> nn.RNNBase:

@@ -26,6 +26,8 @@ from core.trainer import Callback, FitResult, Trainer
 
 MAX_SNAPSHOTS = 60
 MAX_BYTES = 32 * 2**20  # per recording
+PLAIN_FORMAT = "lstm-lab/gate-recording-1"
+SAVED_KEY = "probe_data"  # run.extras key of the plain copy, written when training ends
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,44 @@ class GateRecording:
         with self._lock:
             return len(self._snaps)
 
+    def to_dict(self) -> dict:
+        """Plain data (numbers, strings, numpy arrays): what a saved run's extras can hold."""
+        w = self.window
+        return {
+            "format": PLAIN_FORMAT,
+            "window": {"span": w.span, "k": w.k, "x": w.x},
+            "seconds": self.seconds,
+            "stride": self.stride,
+            "snapshots": [
+                {
+                    "epoch": s.epoch,
+                    "train_loss": s.train_loss,
+                    "val_loss": s.val_loss,
+                    "gates": dict(s.gates),
+                }
+                for s in self.snapshots
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> GateRecording:
+        """Inverse of :meth:`to_dict`; ValueError for anything else."""
+        if not isinstance(d, dict) or d.get("format") != PLAIN_FORMAT:
+            raise ValueError("not a gate recording (its 'format' field is missing or different)")
+        w = d["window"]
+        rec = cls(ProbeWindow(w["span"], int(w["k"]), np.asarray(w["x"], np.float32)))
+        rec.seconds, rec.stride = float(d.get("seconds", 0.0)), int(d.get("stride", 1))
+        rec._snaps = [
+            Snapshot(
+                int(s["epoch"]),
+                s.get("train_loss"),
+                s.get("val_loss"),
+                {k: np.asarray(v, np.float16) for k, v in s["gates"].items()},
+            )
+            for s in d["snapshots"]
+        ]
+        return rec
+
 
 class GateProbe(Callback):
     """Trainer callback filling a :class:`GateRecording` at start and after every epoch."""
@@ -125,9 +165,11 @@ class GateProbe(Callback):
         self,
         recording: GateRecording,
         publish: Callable[..., None] | None = None,
+        extras: dict | None = None,
     ):
         self.recording = recording
         self.publish = publish  # e.g. JobContext.publish: reports the snapshot count
+        self.extras = extras  # a run's extras: gets the plain copy that saved runs keep
         self._x: torch.Tensor | None = None
 
     def _record(self, trainer: Trainer, epoch: int, record: dict | None) -> None:
@@ -157,6 +199,8 @@ class GateProbe(Callback):
 
     def on_train_end(self, trainer: Trainer, result: FitResult) -> None:
         self._x = None  # release the device copy
+        if self.extras is not None:  # shares the arrays: no second copy in memory
+            self.extras[SAVED_KEY] = self.recording.to_dict()
 
 
 def attach_probe(run, publish: Callable[..., None] | None = None, **limits) -> GateProbe:
@@ -164,9 +208,20 @@ def attach_probe(run, publish: Callable[..., None] | None = None, **limits) -> G
     recording = GateRecording(probe_window(run.prepared), **limits)
     if publish is not None:  # the probe window in original units, with its dates
         w = recording.window
-        publish(probe_window=window_input(run.prepared, w.span, w.k).raw, probe_span=w.span)
+        publish(probe_window=window_input(run, w.span, w.k).raw, probe_span=w.span)
     run.extras["probe"] = recording
-    return GateProbe(recording, publish)
+    return GateProbe(recording, publish, extras=run.extras)
+
+
+def recording_of(extras: dict) -> GateRecording | None:
+    """The run's recording: the live object, or one rebuilt from a saved run's plain copy."""
+    rec = extras.get("probe")
+    if isinstance(rec, GateRecording):
+        return rec
+    try:
+        return GateRecording.from_dict(extras[SAVED_KEY]) if SAVED_KEY in extras else None
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def gate_trend(recording: GateRecording, layer: int = 0, direction: int = 0) -> dict[str, list]:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.forecast import ForecastRun
 from core.gate_view import gate_keys, select, window_input
-from core.probe import GateRecording, gate_trend
+from core.probe import GateRecording, gate_trend, recording_of
 from dashboard.gates_figures import gate_heatmaps_figure, replay_loss_figure, trend_figure
 from dashboard.gates_ui import PLAY, PREFIX, SPAN_NAMES, Choice
 
@@ -48,8 +48,9 @@ def live_view(job) -> None:
 
 
 def probe_of(run: ForecastRun) -> GateRecording | None:
-    rec = run.extras.get("probe")
-    return rec if isinstance(rec, GateRecording) and len(rec) else None
+    """The run's gate recording (live, or from a saved run), or None when it has none."""
+    rec = recording_of(run.extras)
+    return rec if rec is not None and len(rec) else None
 
 
 def replay(run: ForecastRun, rec: GateRecording, choice: Choice) -> None:
@@ -97,7 +98,7 @@ def draw_snapshot(run: ForecastRun, rec: GateRecording, epoch: int, choice: Choi
         c_max = max(
             float(np.abs(s.gates["c"][choice.layer, choice.direction]).max()) for s in rec.snapshots
         )
-    win = window_input(run.prepared, rec.window.span, rec.window.k)
+    win = window_input(run, rec.window.span, rec.window.k)
     left, right = st.columns(2)
     if run.fit is not None and run.fit.history:
         fig = replay_loss_figure(run.fit.history, epoch, run.fit.best_epoch)

@@ -65,7 +65,10 @@ def pick_run() -> ForecastRun | None:
                 try:
                     st.session_state[LOADED] = (digest, open_checkpoint(data, state.datasets()))
                 except CheckpointError as e:
-                    st.error(f"Could not open this checkpoint: {e}.", icon=":material/error:")
+                    st.error(
+                        f"Could not open this checkpoint: {str(e).rstrip('.')}.",
+                        icon=":material/error:",
+                    )
                     st.session_state.pop(LOADED, None)
     loaded = st.session_state.get(LOADED, (None, None))[1] if up is not None else None
     if loaded is None:
@@ -180,6 +183,6 @@ def gates_of(run: ForecastRun, span: str, k: int) -> dict[str, np.ndarray]:
     key = (id(run), span, k)
     cached = st.session_state.get(CACHE)
     if cached is None or cached[0] != key:
-        cached = (key, window_gates(run.model, window_input(run.prepared, span, k).x))
+        cached = (key, window_gates(run.model, window_input(run, span, k).x))
         st.session_state[CACHE] = cached
     return cached[1]

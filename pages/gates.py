@@ -42,7 +42,7 @@ st.caption(
 )
 
 choice = gates_ui.window_picker(run)
-win = window_input(run.prepared, choice.span, choice.k)
+win = window_input(run, choice.span, choice.k)
 all_gates = gates_ui.gates_of(run, choice.span, choice.k)  # key -> (L, D, T, H)
 g = select(all_gates, choice.layer, choice.direction)  # key -> (T, H)
 order = unit_order(g, cfg.cell, choice.sort)

@@ -42,7 +42,7 @@ def run():
 
 def test_window_input_is_the_real_rows_before_the_target(run):
     p = run.prepared
-    w = window_input(p, "test", 3)
+    w = window_input(run, "test", 3)
     start = int(p.test.start[3])
     np.testing.assert_array_equal(w.x, p.test.x[3])
     frame = run.dataset.frame
@@ -53,11 +53,24 @@ def test_window_input_is_the_real_rows_before_the_target(run):
     assert list(w.raw.index) == list(expected.index)  # real dates, index[start - T + t]
     assert w.target_label == frame.index[start]
     with pytest.raises(ValueError, match=r"^window 999 is outside the val span \(0 to \d+\)$"):
-        window_input(p, "val", 999)
+        window_input(run, "val", 999)
+
+
+def test_window_input_in_ratio_mode_shows_the_original_rows():
+    """The network reads x / last - 1 (scaled); the chart still gets the real prices."""
+    data = load_sample("MSFT", last=200)
+    cfg = DataConfig(target="Close", lookback=10, normalize="ratio")
+    r = build_run(data, cfg, ModelConfig(hidden_size=3), TrainConfig(epochs=1))
+    w = window_input(r, "val", 5)
+    start = int(r.prepared.val.start[5])
+    rows = data.frame["Close"].to_numpy()[start - 10 : start]
+    np.testing.assert_array_equal(w.raw["Close"].to_numpy(), rows)
+    relative = r.prepared.feature_scaler.transform((rows / rows[-1] - 1.0)[:, None])[:, 0]
+    np.testing.assert_allclose(w.x[:, 0], relative, rtol=1e-5, atol=1e-6)
 
 
 def test_window_gates_equal_the_fused_lstm(run):
-    w = window_input(run.prepared, "val", 0)
+    w = window_input(run, "val", 0)
     g = window_gates(run.model, w.x)
     assert g["h"].shape == (2, 2, 10, 5) and g["h"].dtype == np.float32
     out, (_, c_n) = run.model.rnn(torch.from_numpy(w.x)[None])
@@ -105,7 +118,7 @@ def test_gru_memory_span_uses_the_update_gate():
     data = synthetic("sine", n=200)
     cfg = DataConfig(target="value", lookback=8)
     r = build_run(data, cfg, ModelConfig(cell="gru", hidden_size=4), TrainConfig(epochs=1))
-    g = select(window_gates(r.model, window_input(r.prepared, "val", 0).x), 0, 0)
+    g = select(window_gates(r.model, window_input(r, "val", 0).x), 0, 0)
     assert set(g) == {"r", "z", "n", "h"}
     np.testing.assert_array_equal(
         unit_order(g, "gru", "memory span"), np.argsort(-memory_span(g["z"]), kind="stable")
@@ -156,7 +169,7 @@ def test_single_unit_by_hand_matches_the_textbook_numbers():
 
 def test_by_hand_steps_reproduce_every_recorded_gate_value(run):
     """Every layer, direction, step and unit of a real window, from its recorded inputs."""
-    x = window_input(run.prepared, "val", 2).x
+    x = window_input(run, "val", 2).x
     g = window_gates(run.model, x)
     for layer in range(2):
         for d in range(2):

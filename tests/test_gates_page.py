@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import time
@@ -23,7 +24,7 @@ from core.trainer import Callback
 from dashboard.cell_ui import gate_latex, num
 from dashboard.jobs import HOLDER_KEY, SessionJobs
 
-DATA = DataConfig(target="Close", lookback=15)
+DATA = DataConfig(target="Close", lookback=15, normalize="ratio")  # as the app's quick demo
 TRAIN = TrainConfig(epochs=3, batch_size=64, lr=5e-3)
 
 
@@ -104,7 +105,7 @@ def test_lstm_page_draws_the_gates_of_core_and_nn_lstm(app, lstm_run):
     assert len(titles) == 7, titles
     spec = _find(at, "i, f, g, o, c, h of every unit (layer 1)")
     # default: the first validation window, layer 1, forward, units in index order
-    win = window_input(lstm_run.prepared, "val", 0)
+    win = window_input(lstm_run, "val", 0)
     x = torch.from_numpy(win.x)[None]
     ref = lstm_gates(lstm_run.model.rnn, x)  # (L, D, 1, T, H)
     drawn = _heatmaps(spec)
@@ -118,7 +119,9 @@ def test_lstm_page_draws_the_gates_of_core_and_nn_lstm(app, lstm_run):
     torch.testing.assert_close(top, out[0].detach(), atol=1e-5, rtol=0)
     # the input line: the real Close prices on real dates
     line = next(t for t in spec["data"] if t["type"] == "scatter")
-    np.testing.assert_allclose(_decode(line["y"]), win.raw["Close"].to_numpy(), rtol=1e-9)
+    start = int(lstm_run.prepared.val.start[0])
+    prices = lstm_run.dataset.frame["Close"].to_numpy()[start - 15 : start]
+    np.testing.assert_array_equal(_decode(line["y"]), prices)
     assert line["x"] == [d.strftime("%Y-%m-%d") for d in win.raw.index]
     heat = next(t for t in spec["data"] if t["type"] == "heatmap")
     assert heat["x"] == line["x"] and heat["y"][0] == "unit 0"
@@ -136,7 +139,7 @@ def test_layer_direction_window_and_sort_change_what_is_drawn(app, lstm_run):
     at.selectbox(key="gates-sort").set_value("memory span")
     at.run()
     assert not errors_of(at)
-    win = window_input(lstm_run.prepared, "test", 7)
+    win = window_input(lstm_run, "test", 7)
     g = select(window_gates(lstm_run.model, win.x), 1, 1)  # layer 2, backward
     order = unit_order(g, "lstm", "memory span")
     spec = _find(at, "i, f, g, o, c, h of every unit (layer 2, backward)")
@@ -151,9 +154,7 @@ def test_layer_direction_window_and_sort_change_what_is_drawn(app, lstm_run):
     labels = lstm_run.prepared.index[lstm_run.prepared.test.start]
     at.date_input(key="gates-date-test").set_value(labels[4].date()).run()
     spec = _find(at, "i, f, g, o, c, h of every unit (layer 2, backward)")
-    expect = select(
-        window_gates(lstm_run.model, window_input(lstm_run.prepared, "test", 4).x), 1, 1
-    )
+    expect = select(window_gates(lstm_run.model, window_input(lstm_run, "test", 4).x), 1, 1)
     np.testing.assert_allclose(_heatmaps(spec)["h"], expect["h"][:, order_of(expect)].T, atol=1e-6)
 
 
@@ -192,7 +193,7 @@ def test_epoch_slider_and_play_change_the_replayed_gates(app, lstm_run):
 def test_gru_and_rnn_runs_show_their_own_gates(app, gru_run, rnn_run):
     at = _open(app, gru_run)
     spec = _find(at, "r, z, n, h of every unit (layer 1)")
-    x = torch.from_numpy(window_input(gru_run.prepared, "val", 0).x)[None]
+    x = torch.from_numpy(window_input(gru_run, "val", 0).x)[None]
     ref = gru_gates(gru_run.model.rnn, x)
     drawn = _heatmaps(spec)
     assert list(drawn) == ["r", "z", "n", "h"]
@@ -205,9 +206,7 @@ def test_gru_and_rnn_runs_show_their_own_gates(app, gru_run, rnn_run):
 
     at = _open(app, rnn_run)
     drawn = _heatmaps(_find(at, "h of every unit (layer 1)"))
-    ref = rnn_states(
-        rnn_run.model.rnn, torch.from_numpy(window_input(rnn_run.prepared, "val", 0).x)[None]
-    )
+    ref = rnn_states(rnn_run.model.rnn, torch.from_numpy(window_input(rnn_run, "val", 0).x)[None])
     assert list(drawn) == ["h"]
     np.testing.assert_allclose(drawn["h"], ref["h"][0, 0, 0].numpy().T, atol=1e-6)
     assert "memory span" not in at.selectbox(key="gates-sort").options
@@ -229,7 +228,7 @@ def test_one_cell_by_hand_is_checked_against_lstmcell(app, lstm_run):
     at.selectbox(key="gates-cell-unit").set_value(3)
     at.slider(key="gates-cell-t").set_value(6).run()
     assert not errors_of(at)
-    g = window_gates(lstm_run.model, window_input(lstm_run.prepared, "val", 0).x)
+    g = window_gates(lstm_run.model, window_input(lstm_run, "val", 0).x)
     h = float(g["h"][0, 0, 6, 3])
     assert _latex(at)[5].endswith(f"= {num(h)}")
     msg = next(s.value for s in at.success if "nn.LSTMCell" in s.value)
@@ -282,7 +281,7 @@ def test_a_saved_checkpoint_can_be_inspected(app, tmp_path, lstm_run):
     assert not errors_of(at)
     at.radio(key="gates_which").set_value("the opened checkpoint").run()
     spec = _find(at, "i, f, g, o, c, h of every unit (layer 1)")
-    x = torch.from_numpy(window_input(run.prepared, "val", 0).x)[None]
+    x = torch.from_numpy(window_input(run, "val", 0).x)[None]
     ref = lstm_gates(run.model.rnn, x)
     np.testing.assert_allclose(_heatmaps(spec)["f"], ref["f"][0, 0, 0].numpy().T, atol=1e-6)
     assert any("has no gate recording" in i.value for i in at.info)
@@ -298,9 +297,9 @@ def test_bad_checkpoints_get_a_clear_message_and_the_run_survives(app, tmp_path,
     at.file_uploader(key="gates_checkpoint").set_value(("x.pt", b"not a checkpoint", "text/plain"))
     at.run()
     assert len(at.error) == 1
-    assert at.error[0].value.startswith(
-        "Could not open this checkpoint: this file is not a loadable LSTM Lab checkpoint (it may "
-        "be truncated, not a PyTorch file, or contain code, which is refused):"
+    assert at.error[0].value == (
+        "Could not open this checkpoint: this file is not a PyTorch file, not a checkpoint "
+        "saved by LSTM Lab (PyTorch's zip format); it was not loaded."
     )
     assert not at.exception
     assert _find(at, "i, f, g, o, c, h of every unit (layer 1)")  # the session run is still shown
@@ -361,3 +360,13 @@ def _live_epoch(at) -> int:
         if m:
             return int(m.group(1))
     return -1
+
+
+def test_a_saved_runs_recording_is_replayed(app, lstm_run):
+    """Runs reopened from the run store carry only the plain copy of the recording."""
+    saved = dataclasses.replace(lstm_run, extras={"probe_data": lstm_run.extras["probe_data"]})
+    at = _open(app, saved)
+    at.select_slider(key="gates-epoch").set_value(1).run()
+    drawn = _heatmaps(_find(at, "Probe window (validation window 0) after epoch 1"))
+    expect = lstm_run.extras["probe"].at(1).gates["f"][0, 0].astype(np.float32).T
+    np.testing.assert_array_equal(drawn["f"], expect)

@@ -24,6 +24,7 @@ from core.probe import (
     attach_probe,
     gate_trend,
     probe_window,
+    recording_of,
 )
 from core.trainer import Callback
 
@@ -159,7 +160,7 @@ def test_forecast_task_records_probes_and_publishes_the_count(sample):
     assert live["epoch"] == 3 and set(live["gates"]) == {"i", "f", "g", "o", "c", "h"}
     for key, arr in live["gates"].items():
         np.testing.assert_array_equal(arr, rec.at(3).gates[key][0, 0])
-    w = window_input(run.prepared, rec.window.span, rec.window.k)
+    w = window_input(run, rec.window.span, rec.window.k)
     pd.testing.assert_frame_equal(snap["probe_window"], w.raw)
 
 
@@ -200,3 +201,28 @@ def test_gate_trend_follows_each_kept_snapshot(sample):
     rnn = build_run(sample, DATA, ModelConfig(cell="rnn", hidden_size=3), TRAIN.replace(epochs=1))
     train_run(rnn, [attach_probe(rnn)])
     assert gate_trend(rnn.extras["probe"]) == {"epoch": [0, 1]}
+
+
+def test_a_saved_run_keeps_its_recording(sample, tmp_path):
+    """The plain copy in run.extras survives the run store (weights_only files) intact."""
+    from core.runs import RunStore
+
+    run = build_run(sample, DATA, ModelConfig(hidden_size=4, num_layers=2), TRAIN)
+    train_run(run, [attach_probe(run)])
+    assert run.extras["probe_data"]["format"] == "lstm-lab/gate-recording-1"
+    store = RunStore(tmp_path)
+    loaded = store.load(store.save(run).info.id)
+    assert "probe" not in loaded.extras  # the live object is not plain data...
+    rec = recording_of(loaded.extras)  # ...the plain copy rebuilds it
+    live = run.extras["probe"]
+    assert rec.epochs == live.epochs and rec.window.span == live.window.span
+    np.testing.assert_array_equal(rec.window.x, live.window.x)
+    for a, b in zip(rec.snapshots, live.snapshots, strict=True):
+        assert a.val_loss == b.val_loss
+        for key in b.gates:
+            assert a.gates[key].dtype == np.float16
+            np.testing.assert_array_equal(a.gates[key], b.gates[key])
+    assert recording_of({}) is None
+    assert recording_of({"probe_data": {"format": "other"}}) is None
+    with pytest.raises(ValueError, match=r"^not a gate recording \(its 'format' field is missing"):
+        GateRecording.from_dict({"snapshots": []})
