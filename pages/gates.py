@@ -25,6 +25,11 @@ from dashboard.gates_figures import (
     unit_traces_figure,
 )
 
+RELATIVE = {  # what the network reads, when it is not the scaled level the chart shows
+    "ratio": " The network reads each value relative to the window's last one (x / last − 1).",
+    "diff": " The network reads each value minus the window's last one.",
+}
+
 st.title("Gates")
 job = jobs.holder().get("train")
 if job is not None and not job.done:
@@ -39,6 +44,7 @@ st.caption(
     f"({run.data_cfg.target}, lookback {run.data_cfg.lookback}). Every value below is "
     "recomputed from the model's own weights (`core.gates`), equal to what `nn."
     f"{cfg.cell.upper() if cfg.cell != 'rnn' else 'RNN'}` computes."
+    + RELATIVE.get(run.data_cfg.normalize, "")
 )
 
 choice = gates_ui.window_picker(run)
