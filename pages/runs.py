@@ -53,7 +53,7 @@ if not ready:
         icon=":material/inventory_2:",
     )
     if (PAGES_DIR / "train.py").exists():
-        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/school:")
+        st.page_link(PAGES_DIR / "train.py", label="Go to the Train page", icon=":material/school:")
 else:
     st.dataframe(
         runs_table([r.summary() for r in ready]),
@@ -101,7 +101,7 @@ with tab_manage:
         links = [("gates.py", "See its gates"), ("stocks.py", "Forecast with it")]
         for page, text in links:
             if (PAGES_DIR / page).exists():
-                st.page_link(f"pages/{page}", label=text, icon=":material/arrow_forward:")
+                st.page_link(PAGES_DIR / page, label=text, icon=":material/arrow_forward:")
 
 with tab_compare:
     if forecasters:
