@@ -1,0 +1,230 @@
+"""Widgets and render blocks of the upload page ("Your data").
+
+Everything a user typed or uploaded (file names, headers, cell values, messages quoting them)
+reaches the page through ``st.dataframe``, ``st.text`` or markdown passed through :func:`md`,
+which backslash-escapes every markdown and HTML character. Nothing goes into
+``unsafe_allow_html``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import streamlit as st
+
+from core.data import ParseReport, read_series_csv_with_report
+from core.data.upload import (
+    FREQUENCIES,
+    MIN_LOOKBACK,
+    CleanOptions,
+    clean,
+    describe_frequency,
+    longest_lookback,
+    min_rows_reason,
+    rows_needed,
+)
+from dashboard import state
+from dashboard.ui import metric_row
+
+KEY = "upload-"  # prefix of every widget key on the page
+CORE_MAX_BYTES = 200 * 2**20  # read_series_csv's own ceiling, whatever the server allows
+MAX_ROWS = 2_000_000
+MAX_COLUMNS = 200
+DAY_FIRST = "day first (DD/MM)"
+DATE_ORDER = {"auto": None, DAY_FIRST: True, "month first (MM/DD)": False}
+FILL_LABELS = {
+    "ffill": "forward fill",
+    "interpolate": "interpolate",
+    "drop": "drop rows",
+    "none": "leave missing",
+}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=])")
+
+
+def md(text: object) -> str:
+    """User text made literal for ``st.markdown``/``st.error`` (every special char escaped)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def cap_bytes() -> int:
+    """The upload cap checked on the server: ``server.maxUploadSize`` (MB) and the parser's."""
+    return min(int(st.get_option("server.maxUploadSize")) * 2**20, CORE_MAX_BYTES)
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the file...")
+def parse_upload(
+    raw: bytes, name: str, dayfirst: bool | None, integer_index: bool, max_bytes: int
+) -> tuple[pd.DataFrame, ParseReport]:
+    """Parse the raw bytes once per (bytes, options); a DataError is raised, never cached."""
+    source = io.BytesIO(raw)
+    source.name = name  # the file name in the parser's messages
+    frame, report = read_series_csv_with_report(
+        source,
+        max_rows=MAX_ROWS,
+        max_columns=MAX_COLUMNS,
+        max_bytes=max_bytes,
+        min_rows=rows_needed(MIN_LOOKBACK),
+        need_reason=min_rows_reason(),
+        integer_index_ok=integer_index,
+        dayfirst=dayfirst,
+    )
+    frame.attrs = {}
+    return frame, report
+
+
+@st.cache_data(max_entries=8, show_spinner="Cleaning...")
+def clean_upload(
+    parse_key: tuple, _frame: pd.DataFrame, resample: str | None, how: str, fill: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """``core.data.upload.clean`` cached per (file digest, parse options, cleaning options)."""
+    return clean(_frame, CleanOptions(resample, how, fill))
+
+
+def set_option(name: str, value: object) -> None:
+    """A button callback: set a reading option before the widgets are drawn."""
+    st.session_state[KEY + name] = value
+
+
+def parse_options() -> tuple[bool | None, bool]:
+    """Date order and the integer-index fallback; (dayfirst, integer_index)."""
+    with st.expander("Reading options", icon=":material/tune:"):
+        c1, c2 = st.columns(2)
+        order = c1.radio(
+            "Order of day and month in numeric dates",
+            list(DATE_ORDER),
+            key=KEY + "dayfirst",
+            horizontal=True,
+            help="Auto decides from the data (a first field above 12 is a day); when every date "
+            "fits both orders, month first is used and the report says so.",
+        )
+        rows = c2.checkbox(
+            "No date column: number the rows 0, 1, 2, ...",
+            key=KEY + "rows",
+            help="For evenly spaced readings without timestamps (sensor logs, simulations).",
+        )
+    return DATE_ORDER[order], rows
+
+
+def clean_options(report: ParseReport) -> CleanOptions:
+    """Resampling (dates only) and the missing-value method."""
+    c1, c2, c3 = st.columns([2, 1, 2])
+    dated = report.index_kind == "datetime"
+    rule = c1.selectbox(
+        "Resample to a regular frequency",
+        [None, *FREQUENCIES],
+        format_func=lambda a: "keep the file's rows" if a is None else FREQUENCIES[a],
+        key=KEY + "resample",
+        disabled=not dated,
+        help=f"The file's spacing: {describe_frequency(report.frequency)}, {report.gaps:,} "
+        "gap(s). Empty bins become missing values, handled by the next option.",
+    )
+    how = c2.radio(
+        "Value per bin",
+        ["last", "mean"],
+        key=KEY + "how",
+        disabled=rule is None or not dated,
+        help="last: closing value (prices, levels); mean: average (rates, readings).",
+    )
+    fill = c3.radio(
+        "Missing values",
+        list(FILL_LABELS),
+        format_func=FILL_LABELS.get,
+        key=KEY + "fill",
+        horizontal=True,
+        help="forward fill: repeat the last value; interpolate: straight line between "
+        "neighbours (by time); drop rows: remove every row with a gap; leave: keep them "
+        "(training needs none in the chosen columns).",
+    )
+    return CleanOptions(rule if dated else None, how, fill)
+
+
+def _ensure_choice(key: str, options: list[str], default: str) -> None:
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+def column_choice(columns: list[str]) -> tuple[str, list[str]]:
+    """Target and input columns; the state is reset when a new file has other columns."""
+    _ensure_choice(KEY + "target", columns, "Close" if "Close" in columns else columns[0])
+    kept = [c for c in st.session_state.get(KEY + "features", []) if c in columns]
+    st.session_state[KEY + "features"] = kept
+    c1, c2 = st.columns([1, 2])
+    target = c1.selectbox("Target column (to forecast)", columns, key=KEY + "target")
+    features = c2.multiselect(
+        "Input columns",
+        columns,
+        key=KEY + "features",
+        placeholder="the target's own past only",
+        help="Columns the network reads in each window; empty means the target only.",
+    )
+    return target, features
+
+
+def render_report(report: ParseReport, table: pd.DataFrame, steps: list[str], n_clean: int) -> None:
+    """The quality report: counts, range, spacing, per-column table, drops and notes."""
+    dated = report.index_kind == "datetime"
+    metric_row(
+        {
+            "Rows kept": f"{report.rows_kept:,} of {report.rows_read:,}",
+            "Date range": f"{report.start} to {report.end}" if dated else "no dates",
+            "Spacing": describe_frequency(report.frequency) if dated else "row order",
+            "Gaps": f"{report.gaps:,}" + (f" (max {report.largest_gap})" if report.gaps else ""),
+            "Missing values": f"{sum(report.missing.values()):,}",
+            "Rows dropped": f"{report.dropped_count:,}",
+        }
+    )
+    st.markdown("\n".join(f"- {md(line)}" for line in report.summary_lines()))
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%.4g") for c in ("min", "mean", "max")
+        },
+        key=KEY + "columns-table",
+    )
+    if report.dropped_rows:
+        more = report.dropped_count - len(report.dropped_rows)
+        label = f"Rows dropped while reading ({report.dropped_count:,})"
+        with st.expander(label, icon=":material/playlist_remove:"):
+            st.dataframe(pd.DataFrame(report.dropped_rows), hide_index=True, width="stretch")
+            if more:
+                st.caption(f"and {more:,} more (the first {len(report.dropped_rows)} listed).")
+    if steps:
+        st.markdown("\n".join(f"- {md(s)}" for s in steps))
+    t = longest_lookback(n_clean)
+    st.caption(
+        f"{n_clean:,} rows after cleaning: enough for a lookback of up to {t:,} steps "
+        "(horizon 1) with the default 15% validation and 15% test split."
+    )
+
+
+def render_sources() -> None:
+    """The session's data sources, each uploaded one with its report and a Remove button."""
+    st.subheader("Data sources in this session", anchor=False)
+    sources = state.datasets()
+    rows = [
+        {
+            "name": name,
+            "kind": ds.provenance.get("kind", ""),
+            "rows": len(ds.frame),
+            "columns": ", ".join(ds.columns),
+            "from": str(ds.frame.index[0]) if len(ds.frame) else "",
+            "to": str(ds.frame.index[-1]) if len(ds.frame) else "",
+        }
+        for name, ds in sources.items()
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=KEY + "sources")
+    uploads = [n for n, ds in sources.items() if ds.provenance.get("kind") == "upload"]
+    for i, name in enumerate(uploads):
+        ds = sources[name]
+        with st.expander(f"{md(name)}: how it was read", icon=":material/description:"):
+            lines = ParseReport(**ds.provenance["report"]).summary_lines()
+            st.markdown("\n".join(f"- {md(line)}" for line in lines))
+            st.text(f"file: {ds.provenance['file']}\nsha256: {ds.provenance['sha256']}")
+            st.text(f"cleaning: {ds.provenance['cleaning']}")
+            if st.button("Remove from this session", key=f"{KEY}remove-{i}"):
+                sources.pop(name, None)
+                st.rerun()

@@ -1,0 +1,166 @@
+"""Your data: upload a CSV, read its quality report, clean it, choose columns, use it."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import streamlit as st
+
+from core.data import DataError, to_csv_bytes
+from core.data.upload import (
+    check_upload_size,
+    column_table,
+    dataset_name,
+    make_dataset,
+    sha256,
+)
+from dashboard import state
+from dashboard import upload_ui as ui
+from dashboard.upload_figures import preview_figure
+
+NO_DATE = "No date or time column found"
+
+st.title("Your data")
+st.markdown(
+    "Upload a time series as CSV: exports from Yahoo Finance, `yfinance`, Investing.com, Excel "
+    "or a logger. Separators, encodings, decimal commas, `65.59K`-style numbers, newest-first "
+    "files and day/month orders are worked out from the data; everything that was decided or "
+    "dropped is listed below before you train."
+)
+cap = ui.cap_bytes()
+uploaded = st.file_uploader(
+    "CSV file (one row per time step, a date column and numeric columns)",
+    type=["csv", "txt", "tsv"],
+    key=ui.KEY + "file",
+    help=f"Up to {cap / 2**20:.0f} MB. The file stays in this browser session only.",
+)
+
+
+def show_upload(uploaded) -> None:
+    """Parse, report, clean, preview, choose columns, use or download."""
+    try:
+        check_upload_size(uploaded.name, uploaded.size, cap)
+        raw = uploaded.getvalue()
+        digest = sha256(raw)
+        if st.session_state.get(ui.KEY + "digest") != digest:  # a new file: fresh defaults
+            st.session_state[ui.KEY + "digest"] = digest
+            st.session_state[ui.KEY + "name"] = dataset_name(uploaded.name)
+        dayfirst, rows = ui.parse_options()
+        frame, report = ui.parse_upload(raw, uploaded.name, dayfirst, rows, cap)
+    except DataError as exc:
+        st.error(f"**This file cannot be used as it is.** {ui.md(exc)}", icon=":material/error:")
+        if NO_DATE in str(exc):
+            st.button(
+                "Number the rows 0, 1, 2, ... instead",
+                key=ui.KEY + "use-rows",
+                icon=":material/format_list_numbered:",
+                on_click=ui.set_option,
+                args=("rows", True),
+            )
+        st.info(
+            "Fix the file (or export it again) and upload it once more; the data sources "
+            "already in this session are kept.",
+            icon=":material/info:",
+        )
+        return
+    if report.date_note:
+        st.warning(ui.md(report.date_note), icon=":material/event:")
+        st.button(
+            "Read the dates day first (DD/MM)",
+            key=ui.KEY + "use-dayfirst",
+            on_click=ui.set_option,
+            args=("dayfirst", ui.DAY_FIRST),
+        )
+
+    st.subheader("Clean", anchor=False)
+    options = ui.clean_options(report)
+    parse_key = (digest, dayfirst, rows)
+    try:
+        cleaned, steps = ui.clean_upload(
+            parse_key, frame, options.resample, options.how, options.fill
+        )
+    except DataError as exc:
+        st.error(ui.md(exc), icon=":material/error:")
+        return
+    st.subheader("Data quality", anchor=False)
+    ui.render_report(report, column_table(frame, cleaned, report), steps, len(cleaned))
+
+    st.subheader("Columns", anchor=False)
+    columns = [str(c) for c in cleaned.columns]
+    target, features = ui.column_choice(columns)
+    filled = frame.isna().reindex(cleaned.index, fill_value=False) & cleaned.notna()
+    st.plotly_chart(
+        preview_figure(
+            cleaned,
+            features,
+            target,
+            filled,
+            report.units,
+            title=f"Preview of {uploaded.name} after cleaning",
+        ),
+        width="stretch",
+        key=ui.KEY + "preview",
+    )
+
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    name = c1.text_input("Name of the data source", key=ui.KEY + "name", max_chars=80)
+    sources = state.datasets()
+    exists = name in sources
+    use = c2.button(
+        "Replace this dataset" if exists else "Use this dataset",
+        type="primary",
+        icon=":material/check:",
+        key=ui.KEY + "use",
+        disabled=not name.strip(),
+    )
+    c3.download_button(
+        "Download cleaned CSV",
+        data=lambda: to_csv_bytes(cleaned),  # made on click, not on every rerun
+        file_name=f"{PurePath(uploaded.name).stem}_clean.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=ui.KEY + "download",
+        on_click="ignore",
+    )
+    if use:
+        add(cleaned, report, options, uploaded.name, digest, target, features, name.strip())
+
+
+def add(cleaned, report, options, file_name, digest, target, features, name) -> None:
+    """Add the cleaned columns as a session data source, or say why not."""
+    old = state.datasets().get(name)
+    if old is not None and old.provenance.get("kind") != "upload":
+        st.error(f"{ui.md(name)} is a built-in source; choose another name.")
+        return
+    try:
+        ds = make_dataset(
+            cleaned,
+            file_name=file_name,
+            raw_sha256=digest,
+            report=report,
+            options=options,
+            target=target,
+            features=features,
+            name=name,
+        )
+    except DataError as exc:
+        st.error(ui.md(exc), icon=":material/error:")
+        return
+    state.add_dataset(ds)
+    st.success(
+        f"{ui.md(name)} is a data source now ({len(ds.frame):,} rows, target "
+        f"{ui.md(target)}); pick it on the Train page.",
+        icon=":material/check_circle:",
+    )
+
+
+if uploaded is None:
+    st.info(
+        "No file yet. Any CSV with a date column works; a file without dates can be read with "
+        "row numbers instead (Reading options).",
+        icon=":material/upload_file:",
+    )
+else:
+    show_upload(uploaded)
+st.divider()
+ui.render_sources()
