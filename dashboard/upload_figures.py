@@ -95,4 +95,4 @@ def preview_figure(
     if len(asked) > len(shown):
         extra.append(f"first {len(shown)} columns shown")
     full = plain(title) + (f" ({'; '.join(extra)})" if extra else "")
-    return _layout(fig, full, height=70 + 170 * len(shown))
+    return _layout(fig, full, height=max(340, 90 + 180 * len(shown)))

@@ -18,6 +18,7 @@ from core.data import ParseReport, read_series_csv_with_report
 from core.data.upload import (
     FREQUENCIES,
     MIN_LOOKBACK,
+    Cleaned,
     CleanOptions,
     clean,
     describe_frequency,
@@ -26,7 +27,6 @@ from core.data.upload import (
     rows_needed,
 )
 from dashboard import state
-from dashboard.ui import metric_row
 
 KEY = "upload-"  # prefix of every widget key on the page
 CORE_MAX_BYTES = 200 * 2**20  # read_series_csv's own ceiling, whatever the server allows
@@ -77,7 +77,7 @@ def parse_upload(
 @st.cache_data(max_entries=8, show_spinner="Cleaning...")
 def clean_upload(
     parse_key: tuple, _frame: pd.DataFrame, resample: str | None, how: str, fill: str
-) -> tuple[pd.DataFrame, list[str]]:
+) -> Cleaned:
     """``core.data.upload.clean`` cached per (file digest, parse options, cleaning options)."""
     return clean(_frame, CleanOptions(resample, how, fill))
 
@@ -162,19 +162,19 @@ def column_choice(columns: list[str]) -> tuple[str, list[str]]:
     return target, features
 
 
-def render_report(report: ParseReport, table: pd.DataFrame, steps: list[str], n_clean: int) -> None:
-    """The quality report: counts, range, spacing, per-column table, drops and notes."""
-    dated = report.index_kind == "datetime"
-    metric_row(
-        {
-            "Rows kept": f"{report.rows_kept:,} of {report.rows_read:,}",
-            "Date range": f"{report.start} to {report.end}" if dated else "no dates",
-            "Spacing": describe_frequency(report.frequency) if dated else "row order",
-            "Gaps": f"{report.gaps:,}" + (f" (max {report.largest_gap})" if report.gaps else ""),
-            "Missing values": f"{sum(report.missing.values()):,}",
-            "Rows dropped": f"{report.dropped_count:,}",
-        }
-    )
+def render_report(report: ParseReport, table: pd.DataFrame) -> None:
+    """The quality report: counts, range, spacing, what the reader decided, per-column table."""
+    c = st.columns(4)
+    c[0].metric("Rows kept", f"{report.rows_kept:,}", help=f"of {report.rows_read:,} read")
+    c[1].metric("Missing values", f"{sum(report.missing.values()):,}", help="empty or not numbers")
+    c[2].metric("Rows dropped", f"{report.dropped_count:,}", help="while reading; see below")
+    c[3].metric("Gaps in the dates", f"{report.gaps:,}", help=f"largest: {report.largest_gap}")
+    if report.index_kind == "datetime":
+        st.markdown(
+            f"**Dates** {report.start} to {report.end} · **spacing** "
+            f"{describe_frequency(report.frequency)}"
+            + (f" · **largest gap** {report.largest_gap}" if report.gaps else "")
+        )
     st.markdown("\n".join(f"- {md(line)}" for line in report.summary_lines()))
     st.dataframe(
         table,
@@ -192,6 +192,10 @@ def render_report(report: ParseReport, table: pd.DataFrame, steps: list[str], n_
             st.dataframe(pd.DataFrame(report.dropped_rows), hide_index=True, width="stretch")
             if more:
                 st.caption(f"and {more:,} more (the first {len(report.dropped_rows)} listed).")
+
+
+def render_cleaning(steps: list[str], n_clean: int) -> None:
+    """What cleaning changed, and the longest window the cleaned rows allow."""
     if steps:
         st.markdown("\n".join(f"- {md(s)}" for s in steps))
     t = longest_lookback(n_clean)
@@ -199,6 +203,13 @@ def render_report(report: ParseReport, table: pd.DataFrame, steps: list[str], n_
         f"{n_clean:,} rows after cleaning: enough for a lookback of up to {t:,} steps "
         "(horizon 1) with the default 15% validation and 15% test split."
     )
+
+
+def _stamp(label: object) -> str:
+    """A date without a midnight time, a timestamp with one, a row number as it is."""
+    if isinstance(label, pd.Timestamp) and label == label.normalize():
+        return str(label.date())
+    return str(label)
 
 
 def render_sources() -> None:
@@ -211,8 +222,8 @@ def render_sources() -> None:
             "kind": ds.provenance.get("kind", ""),
             "rows": len(ds.frame),
             "columns": ", ".join(ds.columns),
-            "from": str(ds.frame.index[0]) if len(ds.frame) else "",
-            "to": str(ds.frame.index[-1]) if len(ds.frame) else "",
+            "from": _stamp(ds.frame.index[0]) if len(ds.frame) else "",
+            "to": _stamp(ds.frame.index[-1]) if len(ds.frame) else "",
         }
         for name, ds in sources.items()
     ]

@@ -63,7 +63,7 @@ def show_upload(uploaded) -> None:
             icon=":material/info:",
         )
         return
-    if report.date_note:
+    if report.date_note and "Ambiguous" in report.date_note:
         st.warning(ui.md(report.date_note), icon=":material/event:")
         st.button(
             "Read the dates day first (DD/MM)",
@@ -71,24 +71,28 @@ def show_upload(uploaded) -> None:
             on_click=ui.set_option,
             args=("dayfirst", ui.DAY_FIRST),
         )
+    st.subheader("Data quality", anchor=False)
+    report_box = st.container()  # filled once the cleaning below is known
 
     st.subheader("Clean", anchor=False)
     options = ui.clean_options(report)
     parse_key = (digest, dayfirst, rows)
     try:
-        cleaned, steps = ui.clean_upload(
+        cleaned, steps, filled = ui.clean_upload(
             parse_key, frame, options.resample, options.how, options.fill
         )
     except DataError as exc:
         st.error(ui.md(exc), icon=":material/error:")
+        with report_box:
+            ui.render_report(report, column_table(frame, frame, report))
         return
-    st.subheader("Data quality", anchor=False)
-    ui.render_report(report, column_table(frame, cleaned, report), steps, len(cleaned))
+    ui.render_cleaning(steps, len(cleaned))
+    with report_box:
+        ui.render_report(report, column_table(frame, cleaned, report))
 
     st.subheader("Columns", anchor=False)
     columns = [str(c) for c in cleaned.columns]
     target, features = ui.column_choice(columns)
-    filled = frame.isna().reindex(cleaned.index, fill_value=False) & cleaned.notna()
     st.plotly_chart(
         preview_figure(
             cleaned,

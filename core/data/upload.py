@@ -21,7 +21,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ __all__ = [
     "FREQUENCIES",
     "MIN_LOOKBACK",
     "CleanOptions",
+    "Cleaned",
     "check_trainable",
     "check_upload_size",
     "clean",
@@ -187,7 +188,15 @@ _FILL_WORDS = {
 }
 
 
-def clean(frame: pd.DataFrame, options: CleanOptions) -> tuple[pd.DataFrame, list[str]]:
+class Cleaned(NamedTuple):
+    """The result of :func:`clean`."""
+
+    frame: pd.DataFrame  # (N', C) resampled and filled
+    steps: list[str]  # what was done, in sentences
+    filled: pd.DataFrame  # (N', C) bool: True where a missing value (or empty bin) was filled
+
+
+def clean(frame: pd.DataFrame, options: CleanOptions) -> Cleaned:
     """Resample (optional), then handle missing values; returns the frame and what was done.
 
     Raises ``DataError`` (resampling a row-numbered frame, too many bins).
@@ -203,11 +212,13 @@ def clean(frame: pd.DataFrame, options: CleanOptions) -> tuple[pd.DataFrame, lis
             f"({'last value' if options.how == 'last' else 'mean'} per bin): {len(out):,} rows"
             + (f", {empty:,} bin(s) without data." if empty else ".")
         )
-    missing = int(out.isna().sum().sum())
+    gaps = out.isna()
+    missing = int(gaps.to_numpy().sum())
     if options.fill == "none" or missing == 0:
         if missing:
             steps.append(f"Left {missing:,} missing value(s) as they are.")
-        return out.copy() if out is frame else out, steps
+        out = out.copy() if out is frame else out
+        return Cleaned(out, steps, pd.DataFrame(False, index=out.index, columns=out.columns))
     rows_before = len(out)
     filled = fill_missing(out, options.fill)
     if options.fill == "drop":
@@ -221,7 +232,7 @@ def clean(frame: pd.DataFrame, options: CleanOptions) -> tuple[pd.DataFrame, lis
             f"{_FILL_WORDS[options.fill]} {missing - left:,} missing value(s)"
             + (f"; {left:,} remain in columns without any value." if left else ".")
         )
-    return filled, steps
+    return Cleaned(filled, steps, gaps.reindex(filled.index) & filled.notna())
 
 
 def check_trainable(
