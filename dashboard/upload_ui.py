@@ -14,7 +14,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core.data import ParseReport, read_series_csv_with_report
+from core.data import DataError, ParseReport, read_series_csv_with_report
 from core.data.upload import (
     FREQUENCIES,
     MIN_LOOKBACK,
@@ -23,12 +23,14 @@ from core.data.upload import (
     clean,
     describe_frequency,
     longest_lookback,
+    make_dataset,
     min_rows_reason,
     rows_needed,
 )
 from dashboard import state
 
 KEY = "upload-"  # prefix of every widget key on the page
+FLASH = KEY + "flash"  # (kind, markdown) left by a button callback for the next run
 CORE_MAX_BYTES = 200 * 2**20  # read_series_csv's own ceiling, whatever the server allows
 MAX_ROWS = 2_000_000
 MAX_COLUMNS = 200
@@ -203,6 +205,58 @@ def render_cleaning(steps: list[str], n_clean: int) -> None:
         f"{n_clean:,} rows after cleaning: enough for a lookback of up to {t:,} steps "
         "(horizon 1) with the default 15% validation and 15% test split."
     )
+
+
+def use_dataset(
+    cleaned: pd.DataFrame,
+    report: ParseReport,
+    options: CleanOptions,
+    file_name: str,
+    digest: str,
+    target: str,
+    features: list[str],
+) -> None:
+    """Button callback: add the chosen columns as a session data source, or say why not.
+
+    The outcome is kept as a message for :func:`show_flash` (a callback cannot draw in place).
+    """
+    name = str(st.session_state.get(KEY + "name", "")).strip()
+    old = state.datasets().get(name)
+    if old is not None and old.provenance.get("kind") != "upload":
+        st.session_state[FLASH] = (
+            "error",
+            f"{md(name)} is a built-in source; choose another name.",
+        )
+        return
+    try:
+        ds = make_dataset(
+            cleaned,
+            file_name=file_name,
+            raw_sha256=digest,
+            report=report,
+            options=options,
+            target=target,
+            features=features,
+            name=name,
+        )
+    except DataError as exc:
+        st.session_state[FLASH] = ("error", md(exc))
+        return
+    state.add_dataset(ds)
+    st.session_state[FLASH] = (
+        "success",
+        f"{md(name)} is a data source now ({len(ds.frame):,} rows, target {md(target)}); "
+        "pick it on the Train page.",
+    )
+
+
+def show_flash() -> None:
+    """The outcome of the last "Use this dataset" click, shown once."""
+    kind, text = st.session_state.pop(FLASH, (None, ""))
+    if kind == "success":
+        st.success(text, icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(text, icon=":material/error:")
 
 
 def _stamp(label: object) -> str:

@@ -7,13 +7,7 @@ from pathlib import PurePath
 import streamlit as st
 
 from core.data import DataError, to_csv_bytes
-from core.data.upload import (
-    check_upload_size,
-    column_table,
-    dataset_name,
-    make_dataset,
-    sha256,
-)
+from core.data.upload import check_upload_size, column_table, dataset_name, sha256
 from dashboard import state
 from dashboard import upload_ui as ui
 from dashboard.upload_figures import preview_figure
@@ -108,14 +102,14 @@ def show_upload(uploaded) -> None:
 
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     name = c1.text_input("Name of the data source", key=ui.KEY + "name", max_chars=80)
-    sources = state.datasets()
-    exists = name in sources
-    use = c2.button(
-        "Replace this dataset" if exists else "Use this dataset",
+    c2.button(
+        "Replace this dataset" if name.strip() in state.datasets() else "Use this dataset",
         type="primary",
         icon=":material/check:",
         key=ui.KEY + "use",
         disabled=not name.strip(),
+        on_click=ui.use_dataset,  # runs before the next rerun: the label above is current
+        args=(cleaned, report, options, uploaded.name, digest, target, features),
     )
     c3.download_button(
         "Download cleaned CSV",
@@ -126,36 +120,7 @@ def show_upload(uploaded) -> None:
         key=ui.KEY + "download",
         on_click="ignore",
     )
-    if use:
-        add(cleaned, report, options, uploaded.name, digest, target, features, name.strip())
-
-
-def add(cleaned, report, options, file_name, digest, target, features, name) -> None:
-    """Add the cleaned columns as a session data source, or say why not."""
-    old = state.datasets().get(name)
-    if old is not None and old.provenance.get("kind") != "upload":
-        st.error(f"{ui.md(name)} is a built-in source; choose another name.")
-        return
-    try:
-        ds = make_dataset(
-            cleaned,
-            file_name=file_name,
-            raw_sha256=digest,
-            report=report,
-            options=options,
-            target=target,
-            features=features,
-            name=name,
-        )
-    except DataError as exc:
-        st.error(ui.md(exc), icon=":material/error:")
-        return
-    state.add_dataset(ds)
-    st.success(
-        f"{ui.md(name)} is a data source now ({len(ds.frame):,} rows, target "
-        f"{ui.md(target)}); pick it on the Train page.",
-        icon=":material/check_circle:",
-    )
+    ui.show_flash()
 
 
 if uploaded is None:

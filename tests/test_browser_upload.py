@@ -71,6 +71,7 @@ def test_messy_file_report_chart_download_and_use(page, server_url, tmp_path):
         page.get_by_role("button", name="Download cleaned CSV").click()
     path = tmp_path / "clean.csv"
     info.value.save_as(path)
+    assert info.value.suggested_filename.startswith("kurse")
     assert info.value.suggested_filename.endswith("_clean.csv")
     downloaded = read_series_csv(path)
     expected = clean(read_series_csv(MESSY), CleanOptions(fill="ffill")).frame

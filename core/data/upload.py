@@ -208,7 +208,7 @@ def clean(frame: pd.DataFrame, options: CleanOptions) -> Cleaned:
         out = resample_frame(out, options.resample, options.how)
         empty = int(out.isna().all(axis=1).sum())
         steps.append(
-            f"Resampled {before:,} rows to {describe_frequency(options.resample)} bins "
+            f"Resampled {before:,} rows to {FREQUENCIES[options.resample]} bins "
             f"({'last value' if options.how == 'last' else 'mean'} per bin): {len(out):,} rows"
             + (f", {empty:,} bin(s) without data." if empty else ".")
         )
