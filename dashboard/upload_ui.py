@@ -26,6 +26,7 @@ from core.data.upload import (
     make_dataset,
     min_rows_reason,
     rows_needed,
+    sha256,
 )
 from dashboard import state
 
@@ -55,12 +56,22 @@ def cap_bytes() -> int:
     return min(int(st.get_option("server.maxUploadSize")) * 2**20, CORE_MAX_BYTES)
 
 
+def file_digest(uploaded) -> str:
+    """sha256 of an uploaded file, computed once per upload (not on every rerun)."""
+    seen = st.session_state.get(KEY + "sha")
+    if seen and seen[0] == uploaded.file_id:
+        return seen[1]
+    digest = sha256(uploaded.getvalue())
+    st.session_state[KEY + "sha"] = (uploaded.file_id, digest)
+    return digest
+
+
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")
 def parse_upload(
-    raw: bytes, name: str, dayfirst: bool | None, integer_index: bool, max_bytes: int
+    digest: str, _raw: bytes, name: str, dayfirst: bool | None, integer_index: bool, max_bytes: int
 ) -> tuple[pd.DataFrame, ParseReport]:
-    """Parse the raw bytes once per (bytes, options); a DataError is raised, never cached."""
-    source = io.BytesIO(raw)
+    """Parse once per (file sha256, options); a DataError is raised, never cached."""
+    source = io.BytesIO(_raw)
     source.name = name  # the file name in the parser's messages
     frame, report = read_series_csv_with_report(
         source,
@@ -148,20 +159,28 @@ def _ensure_choice(key: str, options: list[str], default: str) -> None:
 
 
 def column_choice(columns: list[str]) -> tuple[str, list[str]]:
-    """Target and input columns; the state is reset when a new file has other columns."""
+    """Target and input columns (the target's own past is always an input).
+
+    Returns ``(target, features)`` with ``features = [target, *extras]``. Choices that the new
+    file does not have are reset.
+    """
     _ensure_choice(KEY + "target", columns, "Close" if "Close" in columns else columns[0])
-    kept = [c for c in st.session_state.get(KEY + "features", []) if c in columns]
-    st.session_state[KEY + "features"] = kept
     c1, c2 = st.columns([1, 2])
     target = c1.selectbox("Target column (to forecast)", columns, key=KEY + "target")
-    features = c2.multiselect(
-        "Input columns",
-        columns,
-        key=KEY + "features",
-        placeholder="the target's own past only",
-        help="Columns the network reads in each window; empty means the target only.",
+    others = [c for c in columns if c != target]
+    st.session_state[KEY + "extras"] = [
+        c for c in st.session_state.get(KEY + "extras", []) if c in others
+    ]
+    extras = c2.multiselect(
+        "More input columns",
+        others,
+        key=KEY + "extras",
+        placeholder="none: the network reads the target's own past only",
+        help="The target's past is always an input; add columns that may help predict it "
+        "(e.g. Volume next to Close).",
+        disabled=not others,
     )
-    return target, features
+    return target, [target, *extras]
 
 
 def render_report(report: ParseReport, table: pd.DataFrame) -> None:

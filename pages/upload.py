@@ -7,7 +7,7 @@ from pathlib import PurePath
 import streamlit as st
 
 from core.data import DataError, to_csv_bytes
-from core.data.upload import check_upload_size, column_table, dataset_name, sha256
+from core.data.upload import check_upload_size, column_table, dataset_name
 from dashboard import state
 from dashboard import upload_ui as ui
 from dashboard.upload_figures import preview_figure
@@ -34,13 +34,14 @@ def show_upload(uploaded) -> None:
     """Parse, report, clean, preview, choose columns, use or download."""
     try:
         check_upload_size(uploaded.name, uploaded.size, cap)
-        raw = uploaded.getvalue()
-        digest = sha256(raw)
+        digest = ui.file_digest(uploaded)
         if st.session_state.get(ui.KEY + "digest") != digest:  # a new file: fresh defaults
             st.session_state[ui.KEY + "digest"] = digest
             st.session_state[ui.KEY + "name"] = dataset_name(uploaded.name)
         dayfirst, rows = ui.parse_options()
-        frame, report = ui.parse_upload(raw, uploaded.name, dayfirst, rows, cap)
+        frame, report = ui.parse_upload(
+            digest, uploaded.getvalue(), uploaded.name, dayfirst, rows, cap
+        )
     except DataError as exc:
         st.error(f"**This file cannot be used as it is.** {ui.md(exc)}", icon=":material/error:")
         if NO_DATE in str(exc):

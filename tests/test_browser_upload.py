@@ -3,6 +3,8 @@ download the cleaned CSV, and check that hostile headers stay text."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from conftest import screenshot, wait_ready
@@ -80,7 +82,7 @@ def test_messy_file_report_chart_download_and_use(page, server_url, tmp_path):
     page.get_by_role("button", name="Use this dataset").click()
     wait_ready(page)
     page.get_by_text("is a data source now").wait_for(timeout=30_000)
-    assert "kurse <2024> (upload): how it was read" in body.inner_text()
+    page.get_by_text("kurse <2024> (upload): how it was read").wait_for(timeout=30_000)
 
 
 def test_refused_file_shows_the_reason_and_keeps_the_earlier_upload(page, server_url):
@@ -98,3 +100,26 @@ def test_refused_file_shows_the_reason_and_keeps_the_earlier_upload(page, server
     assert "kurse (upload): how it was read" in body  # the earlier upload is still a source
     _full_height(page)
     screenshot(page, "upload-refused")
+
+
+def test_columns_and_resampling_drive_the_preview(page, server_url):
+    aapl = Path(__file__).resolve().parent / "fixtures" / "data" / "yahoo" / "AAPL.csv"
+    _upload(page, server_url, "AAPL.csv", aapl.read_bytes())
+    page.get_by_role("heading", name="Columns").wait_for(timeout=60_000)
+    wait_ready(page)
+    extras = page.locator("[data-testid='stMultiSelect']").filter(has_text="More input columns")
+    extras.locator("input").click()
+    page.get_by_role("option", name="Volume").click()
+    page.keyboard.press("Escape")
+    wait_ready(page)
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Resample").click()
+    page.get_by_role("option", name="weekly (weeks ending Sunday)").click()
+    wait_ready(page)
+    body = page.locator("[data-testid='stMain']")
+    page.get_by_text("Resampled 1,258 rows to weekly").wait_for(timeout=60_000)
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    assert chart.locator(".js-plotly-plot .subplot").count() == 2  # Close and Volume panels
+    assert "Volume" in chart.inner_text() and "Close (target)" in chart.inner_text()
+    assert "rows after cleaning" in body.inner_text()
+    _full_height(page)
+    screenshot(page, "upload-columns")

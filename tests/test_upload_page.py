@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -71,7 +72,15 @@ def test_upload_report_choose_use_and_train(upage):
     spec = at.get("plotly_chart")[0].proto.spec
     assert '"title"' in spec and "Preview of AAPL.csv after cleaning" in spec
     at.selectbox(key="upload-target").set_value("Open")
-    at.multiselect(key="upload-features").set_value(["Open", "Volume"]).run()
+    at.multiselect(key="upload-extras").set_value(["Volume", "High"]).run()
+    at.selectbox(key="upload-target").set_value("High").run()  # a target is not its own extra
+    assert at.multiselect(key="upload-extras").value == ["Volume"]
+    assert "High" not in at.multiselect(key="upload-extras").options
+    at.selectbox(key="upload-target").set_value("Open").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    panels = [(t["name"], t["yaxis"]) for t in spec["data"]]
+    assert panels == [("Open (target)", "y"), ("Volume", "y2")]
+    assert spec["layout"]["xaxis2"]["title"]["text"] == "date"
     at.button(key="upload-use").click().run()
     assert not errors_of(at)
     assert "AAPL \\(upload\\) is a data source now" in at.success[0].value
