@@ -34,6 +34,7 @@ KEY = "upload-"  # prefix of every widget key on the page
 FLASH = KEY + "flash"  # (kind, markdown) left by a button callback for the next run
 CORE_MAX_BYTES = 200 * 2**20  # read_series_csv's own ceiling, whatever the server allows
 MAX_ROWS = 2_000_000
+MAX_UPLOADS = 5  # uploaded data sources one session may hold (each keeps its frame in memory)
 MAX_COLUMNS = 200
 DAY_FIRST = "day first (DD/MM)"
 DATE_ORDER = {"auto": None, DAY_FIRST: True, "month first (MM/DD)": False}
@@ -189,8 +190,12 @@ def render_report(report: ParseReport, table: pd.DataFrame) -> None:
     c[0].metric("Rows kept", f"{report.rows_kept:,}", help=f"of {report.rows_read:,} read")
     c[1].metric("Missing values", f"{sum(report.missing.values()):,}", help="empty or not numbers")
     c[2].metric("Rows dropped", f"{report.dropped_count:,}", help="while reading; see below")
-    c[3].metric("Gaps in the dates", f"{report.gaps:,}", help=f"largest: {report.largest_gap}")
     if report.index_kind == "datetime":
+        c[3].metric(
+            "Gaps in the dates",
+            f"{report.gaps:,}",
+            help=f"largest: {report.largest_gap}" if report.gaps else "none",
+        )
         st.markdown(
             f"**Dates** {report.start} to {report.end} · **spacing** "
             f"{describe_frequency(report.frequency)}"
@@ -240,11 +245,20 @@ def use_dataset(
     The outcome is kept as a message for :func:`show_flash` (a callback cannot draw in place).
     """
     name = str(st.session_state.get(KEY + "name", "")).strip()
-    old = state.datasets().get(name)
+    sources = state.datasets()
+    old = sources.get(name)
     if old is not None and old.provenance.get("kind") != "upload":
         st.session_state[FLASH] = (
             "error",
             f"{md(name)} is a built-in source; choose another name.",
+        )
+        return
+    uploads = sum(ds.provenance.get("kind") == "upload" for ds in sources.values())
+    if old is None and uploads >= MAX_UPLOADS:
+        st.session_state[FLASH] = (
+            "error",
+            f"This session already holds {MAX_UPLOADS} uploaded data sources; remove one under "
+            "*Data sources in this session* or reuse a name to replace it.",
         )
         return
     try:

@@ -259,3 +259,20 @@ def test_remove_an_uploaded_source(upage):
     assert "air (upload)" in sources(at)
     at.button(key="upload-remove-0").click().run()
     assert list(sources(at)) == [SAMPLE]
+
+
+def test_a_session_holds_a_bounded_number_of_uploads(upage, monkeypatch):
+    monkeypatch.setattr("dashboard.upload_ui.MAX_UPLOADS", 2)
+    at = upage
+    for i in range(3):
+        at = upload(at, f"air{i}.csv", AIRLINE.replace(b"Passengers", b"P%d" % i))
+        at.button(key="upload-use").click().run()
+    assert list(sources(at)) == [SAMPLE, "air0 (upload)", "air1 (upload)"]
+    assert at.error[0].value == (
+        "This session already holds 2 uploaded data sources; remove one under *Data sources "
+        "in this session* or reuse a name to replace it."
+    )
+    at.text_input(key="upload-name").set_value("air0 (upload)").run()
+    assert at.button(key="upload-use").label == "Replace this dataset"
+    at.button(key="upload-use").click().run()
+    assert sources(at)["air0 (upload)"].columns == ["P2"]
