@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import screenshot, wait_ready
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core.data import read_series_csv
 from core.data.upload import CleanOptions, clean
@@ -41,6 +42,21 @@ def _full_height(page) -> None:
     height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 6000)})
     page.wait_for_timeout(500)
+
+
+def _choose(page, testid: str, label: str, option: str, tries: int = 4) -> None:
+    """Open a select box and pick ``option`` (retried: a rerun may close the list)."""
+    box = page.locator(f"[data-testid='{testid}']").filter(has_text=label)
+    for attempt in range(tries):
+        box.locator("input").click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+            page.keyboard.press("Escape")
+            wait_ready(page)
 
 
 def _upload(page, server_url: str, name: str, data: bytes) -> None:
@@ -83,6 +99,8 @@ def test_messy_file_report_chart_download_and_use(page, server_url, tmp_path):
     wait_ready(page)
     page.get_by_text("is a data source now").wait_for(timeout=30_000)
     page.get_by_text("kurse <2024> (upload): how it was read").wait_for(timeout=30_000)
+    _full_height(page)
+    screenshot(page, "upload-used")
 
 
 def test_refused_file_shows_the_reason_and_keeps_the_earlier_upload(page, server_url):
@@ -107,13 +125,10 @@ def test_columns_and_resampling_drive_the_preview(page, server_url):
     _upload(page, server_url, "AAPL.csv", aapl.read_bytes())
     page.get_by_role("heading", name="Columns").wait_for(timeout=60_000)
     wait_ready(page)
-    extras = page.locator("[data-testid='stMultiSelect']").filter(has_text="More input columns")
-    extras.locator("input").click()
-    page.get_by_role("option", name="Volume").click()
+    _choose(page, "stMultiSelect", "More input columns", "Volume")
     page.keyboard.press("Escape")
     wait_ready(page)
-    page.locator("[data-testid='stSelectbox']").filter(has_text="Resample").click()
-    page.get_by_role("option", name="weekly (weeks ending Sunday)").click()
+    _choose(page, "stSelectbox", "Resample", "weekly (weeks ending Sunday)")
     wait_ready(page)
     body = page.locator("[data-testid='stMain']")
     page.get_by_text("Resampled 1,258 rows to weekly").wait_for(timeout=60_000)

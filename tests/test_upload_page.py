@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import errors_of, run_page
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streamlit import config as st_config
 from streamlit.runtime.media_file_manager import MediaFileManager
 
@@ -276,3 +278,13 @@ def test_a_session_holds_a_bounded_number_of_uploads(upage, monkeypatch):
     assert at.button(key="upload-use").label == "Replace this dataset"
     at.button(key="upload-use").click().run()
     assert sources(at)["air0 (upload)"].columns == ["P2"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_md_escapes_every_markup_character(text):
+    out = md(text)
+    assert "\n" not in out
+    # every special character is preceded by a backslash, and dropping them gives the text back
+    assert not re.search(r"(?<!\\)(?:\\\\)*[`*_{}\[\]()#+\-.!|~<>$:&=]", out.replace("\\\\", ""))
+    assert re.sub(r"\\(.)", r"\1", out) == text.replace("\n", " ")
