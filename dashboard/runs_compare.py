@@ -15,6 +15,14 @@ from dashboard.runs_figures import (
 from dashboard.runs_ui import label
 
 MAX_COMPARE = 8
+TEXT_COLUMNS = {
+    "best val bpc": st.column_config.NumberColumn(format="%.3f"),
+    "final val bpc": st.column_config.NumberColumn(format="%.3f"),
+    "unigram bpc": st.column_config.NumberColumn(format="%.3f"),
+    "saved vs unigram": st.column_config.NumberColumn(format="percent"),
+    "train seconds": st.column_config.NumberColumn(format="%.1f"),
+    "chars/s": st.column_config.NumberColumn(format="%.0f"),
+}
 
 
 def compare(store: RunStore, runs: list[RunInfo]) -> None:
@@ -67,8 +75,16 @@ def compare_text(store: RunStore, runs: list[RunInfo]) -> None:
         title="Validation bits per character of the selected text models",
     )  # fmt: skip
     st.plotly_chart(fig, key="runs-overlay-text")
+    untrained = [names[r.id] for r in chosen if not store.history(r.id)]
+    if untrained:
+        st.caption(f"No validation history (never trained here): {', '.join(untrained)}.")
     table = text_metrics_table({names[r.id]: r.meta for r in chosen})
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", column_config=TEXT_COLUMNS)
+    st.caption(
+        "bpc = bits per character on the validation text (lower is better); unigram bpc = "
+        "what knowing only the character frequencies gives; saved vs unigram = "
+        "1 − best ÷ unigram."
+    )
 
 
 def compare_forecasters(store: RunStore, runs: list[RunInfo]) -> None:

@@ -59,9 +59,10 @@ def metrics_table(metas: dict[str, dict]) -> pd.DataFrame:
 def text_metrics_table(metas: dict[str, dict]) -> pd.DataFrame:
     """Text models side by side (name -> meta.json), losses in bits per character.
 
-    bpc = mean over predicted characters of -log2 p(next char); "vs character
-    frequencies" = 1 - bpc_best / bpc_unigram: the share of the context-free model's
-    bits the network saves (0 = it learned nothing beyond how often each character occurs).
+    bpc = mean over predicted characters of -log2 p(next char); "unigram bpc" is the
+    entropy of the character frequencies (a model without context); "saved vs unigram" =
+    1 - bpc_best / bpc_unigram: the share of those bits the network saves (0 = it learned
+    nothing beyond how often each character occurs).
     """
     rows = []
     for name, m in metas.items():
@@ -74,10 +75,10 @@ def text_metrics_table(metas: dict[str, dict]) -> pd.DataFrame:
                 "characters": ds.get("chars"),
                 "parameters": m.get("n_params"),
                 "steps": fit.get("steps"),
-                "best val bits/char": best,
-                "final val bits/char": _finite(fit.get("final_val_loss")),
-                "character frequencies bits/char": uni,
-                "vs character frequencies": 1 - best / uni if best is not None and uni else None,
+                "best val bpc": best,
+                "final val bpc": _finite(fit.get("final_val_loss")),
+                "unigram bpc": uni,
+                "saved vs unigram": 1 - best / uni if best is not None and uni else None,
                 "train seconds": _finite(fit.get("seconds")),
                 "chars/s": _finite(fit.get("chars_per_s")),
                 "device": (fit.get("device") or {}).get("label", ""),
@@ -120,8 +121,9 @@ def loss_overlay_figure(
                 )
             )
     fig.update_yaxes(type="log" if log_y else "linear", title=y_title)
-    longest = max((len(h) for h in histories.values()), default=0)
-    dtick = 1 if longest <= 20 and x_key == "epoch" else None
+    xs = [h.get(x_key) for hist in histories.values() for h in hist]
+    last = max((x for x in xs if isinstance(x, (int, float))), default=0)
+    dtick = 1 if last <= 20 else None  # whole epochs/steps, never 0.5
     fig.update_xaxes(title=x_title, rangemode="tozero", dtick=dtick)
     fig = _layout(fig, title, height)
     fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"))

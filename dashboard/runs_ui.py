@@ -149,6 +149,9 @@ def manage(store: RunStore, info: RunInfo) -> None:
         width="stretch",
         on_click=lambda: st.session_state.__setitem__(CONFIRM_KEY, info.id),
     )
+    if ui is not None and ui.current() is not None:  # where the opened model is used
+        for page, text in run_kinds_ui.page_links(info.kind):
+            st.page_link(page, label=text, icon=":material/arrow_forward:")
     if st.session_state.get(CONFIRM_KEY) == info.id:
         st.warning(f"Delete '{info.name}' and its checkpoints from disk? This cannot be undone.")
         d1, d2 = st.columns(2)

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import run_kinds
-from dashboard import jobs, run_kinds_ui, runs_compare, runs_ui, state
+from dashboard import jobs, runs_compare, runs_ui, state
 from dashboard.runs_figures import runs_table
 
 PAGES_DIR = Path(__file__).resolve().parent
@@ -98,10 +98,6 @@ with tab_import:
     runs_ui.import_checkpoint(store)
 with tab_manage:
     runs_ui.manage(store, info)
-    ui = run_kinds_ui.get_ui(info.kind)
-    if ui is not None and ui.current() is not None:  # where the opened model is used
-        for page, text in run_kinds_ui.page_links(info.kind):
-            st.page_link(page, label=text, icon=":material/arrow_forward:")
 
 with tab_compare:
     if known:
