@@ -188,7 +188,24 @@ def test_export_of_a_text_run_is_its_checkpoint_not_onnx(app, store, text_runs):
         i.value.startswith("ONNX export is for forecasters only. A text model is exported as")
         for i in at.info
     )
+    details = next(m.value for m in at.markdown if m.value.startswith("- **Corpus**"))
+    assert details.startswith("- **Corpus**: Tiny Shakespeare, 3,000 characters (3,000 bytes")
+    best = min(h["val_loss"] for h in text_runs[0].history)
+    assert f"**Best validation**: {best:.3f} bits/char at step" in details
     assert not errors_of(at)
+
+
+def test_a_kind_this_version_cannot_open_is_listed_but_not_opened(app, store):
+    store.save_record("comparison", "a comparison", {"dataset": {"name": "several"}})
+    at = run_page(app, "runs.py")
+    assert not errors_of(at)
+    assert at.dataframe[0].value["kind"].tolist() == ["comparison"]
+    assert at.button(key="runs-open").disabled
+    assert at.info[0].value == (
+        "'a comparison' is a comparison run: this version of LSTM Lab cannot open it, but you "
+        "can rename, pin or delete it."
+    )
+    assert any("cannot export it" in i.value for i in at.info)
 
 
 @pytest.mark.browser
