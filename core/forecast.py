@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -99,6 +100,21 @@ def fit_forecaster(
     return train_run(build_run(dataset, data_cfg, model_cfg, train_cfg), callbacks, stop_event)
 
 
+def last_value_mse(prepared: Prepared) -> float:
+    """Validation MSE of the naive forecast (repeat the last observed value for all K steps),
+    in the model's scaled target units: the loss a network must beat to have learned anything.
+
+    level: the naive forecast is the last value; diff and ratio: it is "no change" (0).
+    """
+    w = prepared.val
+    if len(w) == 0:
+        return float("nan")
+    base = prepared.target[w.start - 1]  # (M,)
+    naive = base if prepared.config.normalize == "level" else np.zeros_like(base)
+    naive_scaled = prepared.target_scaler.transform(naive[:, None])[:, 0]
+    return float(np.mean((w.y - naive_scaled[:, None]) ** 2))
+
+
 def forecast_task(
     dataset: Dataset,
     data_cfg: DataConfig,
@@ -121,6 +137,7 @@ def forecast_task(
 
     def task(ctx) -> ForecastRun:
         from core.jobs import ProgressCallback
+        from core.probe import attach_probe
 
         run = build_run(dataset, data_cfg, model_cfg, train_cfg)
         ctx.publish(
@@ -129,9 +146,10 @@ def forecast_task(
             n_val=len(run.prepared.val),
             n_test=len(run.prepared.test),
         )
-        cbs = [ProgressCallback(ctx), *callbacks, *autosave.callbacks()]
+        probe = attach_probe(run, ctx.publish)  # gates of a fixed window, every epoch
+        cbs = [ProgressCallback(ctx), probe, *callbacks, *autosave.callbacks()]
         run = train_run(run, cbs, ctx.stop_event)
-        autosave.finish(run, ctx, name=getattr(getattr(ctx, "_job", None), "name", None))
+        autosave.finish(run, ctx, name=getattr(ctx, "name", None))
         return run
 
     return task

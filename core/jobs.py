@@ -18,6 +18,7 @@ import threading
 import time
 import traceback
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +61,11 @@ class JobContext:
     def should_stop(self) -> bool:
         return self.stop_event.is_set()
 
+    @property
+    def name(self) -> str:
+        """The job's display name (e.g. to name a saved run)."""
+        return self._job.name
+
     def publish(self, **progress: Any) -> None:
         """Merge progress fields into the job's shared state (copied, under the lock)."""
         self._job._publish(progress)
@@ -67,6 +73,20 @@ class JobContext:
     def append(self, key: str, item: Any, limit: int = MAX_HISTORY) -> None:
         """Append to a list field, keeping at most ``limit`` items."""
         self._job._append(key, item, limit)
+
+
+_LIVE: weakref.WeakSet[Job] = weakref.WeakSet()  # every job of this process not yet collected
+
+
+def stop_all(timeout: float = 10.0) -> int:
+    """Stop every running job of the process and wait for them (server shutdown, tests)."""
+    running = [job for job in list(_LIVE) if not job.done]
+    for job in running:
+        job.stop()
+    deadline = time.time() + timeout
+    for job in running:
+        job.join(max(0.0, deadline - time.time()))
+    return len(running)
 
 
 class Job:
@@ -93,6 +113,7 @@ class Job:
         self.created = time.time()
         self.started: float | None = None
         self.finished: float | None = None
+        _LIVE.add(self)
 
     # -- worker side --------------------------------------------------------------------------
     def _publish(self, progress: dict) -> None:
@@ -210,13 +231,15 @@ class ProgressCallback(Callback):
     def __init__(self, ctx: JobContext, every_s: float = 0.25):
         self.ctx = ctx
         self.every_s = every_s
-        self._last = 0.0
+        # -inf: the first batch always publishes (perf_counter's zero point is arbitrary)
+        self._last = -math.inf
         self._t0 = time.perf_counter()
 
     def on_train_begin(self, trainer: Trainer) -> None:
         from core.device import describe_device
 
         self._t0 = time.perf_counter()
+        self._last = -math.inf
         self.ctx.publish(
             epochs=trainer.cfg.epochs, epoch=0, batch=0, device=describe_device(trainer.device)
         )

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 COLORS = {
     "train": "#1f77b4",
@@ -21,76 +22,88 @@ SPAN_FILL = {
     "test": "rgba(44,160,44,0.12)",
 }
 
+# plotly_white's 2D layout part only, validated once, for line charts redrawn live: the
+# full template by name costs ~20 ms per figure (measured), this one ~1 ms, same look
+LIGHT_TEMPLATE = go.layout.Template(
+    layout={
+        k: v
+        for k, v in pio.templates["plotly_white"].layout.to_plotly_json().items()
+        if k not in ("polar", "ternary", "scene", "geo", "coloraxis", "colorscale")
+    }
+)
 
-def _layout(fig: go.Figure, title: str, height: int = 360, **kw) -> go.Figure:
-    fig.update_layout(
+
+def _base_layout(title: str, height: int, template: object = "plotly_white") -> dict:
+    """The house layout as a spec: title, size, margins, legend on top, hover by x."""
+    return dict(
         title=dict(text=title, x=0.01, font=dict(size=16)),
         height=height,
         margin=dict(l=60, r=20, t=50, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
-        template="plotly_white",
         hovermode="x unified",
-        **kw,
+        template=template,
     )
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360, **kw) -> go.Figure:
+    fig.update_layout(**{**_base_layout(title, height), **kw})
     return fig
 
 
 def loss_figure(
     history: list[dict], title: str = "Loss", best_epoch: int | None = None, height: int = 360
 ) -> go.Figure:
-    """Train and validation loss per epoch on a log axis; best epoch and events marked."""
-    fig = go.Figure()
+    """Train and validation loss per epoch on a log axis; best epoch and events marked.
+
+    Built as one spec and validated once: it is redrawn live, twice a second, and each
+    ``add_trace`` / ``add_vline`` call would validate the whole figure again.
+    """
     epochs = [h["epoch"] for h in history]
+    data = []
     for key, name, color in (
         ("train_loss", "train", COLORS["train"]),
         ("val_loss", "validation", COLORS["val"]),
     ):
-        ys = [h.get(key) for h in history]
-        ys = [y if y is not None and math.isfinite(y) and y > 0 else None for y in ys]
+        ys = [_positive(h.get(key)) for h in history]
         if any(y is not None for y in ys):
-            fig.add_trace(
-                go.Scatter(
-                    x=epochs,
-                    y=ys,
-                    mode="lines+markers",
-                    name=name,
-                    line=dict(color=color, width=2),
-                    marker=dict(size=5),
-                )
-            )
-    if best_epoch is not None and history:
-        best = next((h for h in history if h["epoch"] == best_epoch), None)
-        if best and best.get("val_loss"):
-            fig.add_trace(
-                go.Scatter(
-                    x=[best_epoch],
-                    y=[best["val_loss"]],
-                    mode="markers",
-                    name="best",
-                    marker=dict(
-                        symbol="star", size=14, color="#e6b800", line=dict(color="#222", width=1)
-                    ),
-                )
-            )
+            data.append(
+                dict(type="scatter", x=epochs, y=ys, mode="lines+markers", name=name,
+                     line=dict(color=color, width=2), marker=dict(size=5))
+            )  # fmt: skip
+    best = next((h for h in history if h["epoch"] == best_epoch), None)
+    best_y = best and (_positive(best.get("val_loss")) or _positive(best.get("train_loss")))
+    if best_y:
+        data.append(
+            dict(type="scatter", x=[best_epoch], y=[best_y], mode="markers", name="best",
+                 marker=dict(symbol="star", size=14, color="#e6b800",
+                             line=dict(color="#222", width=1)))
+        )  # fmt: skip
+    shapes, notes = [], []
     for h in history:
         for ev in h.get("events", []):
             if ev == "best":
                 continue
-            fig.add_vline(x=h["epoch"], line=dict(color="#999", dash="dot", width=1))
-            fig.add_annotation(
-                x=h["epoch"],
-                y=1,
-                yref="paper",
-                text=ev,
-                showarrow=False,
-                textangle=-90,
-                xanchor="right",
-                yanchor="top",
-                font=dict(size=10, color="#555"),
-            )
-    fig.update_yaxes(type="log", title="loss (MSE, scaled)")
-    fig.update_xaxes(title="epoch", rangemode="tozero")
-    return _layout(fig, title, height)
+            shapes.append(
+                dict(type="line", x0=h["epoch"], x1=h["epoch"], xref="x", y0=0, y1=1,
+                     yref="paper", line=dict(color="#999", dash="dot", width=1))
+            )  # fmt: skip
+            notes.append(
+                dict(x=h["epoch"], y=1, yref="paper", text=ev, showarrow=False, textangle=-90,
+                     xanchor="right", yanchor="top", font=dict(size=10, color="#555"))
+            )  # fmt: skip
+    layout = dict(
+        _base_layout(title, height, LIGHT_TEMPLATE),
+        yaxis=dict(type="log", title=dict(text="loss (MSE, scaled)")),
+        xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
+        shapes=shapes,
+        annotations=notes,
+    )
+    return go.Figure(dict(data=data, layout=layout))
+
+
+def _positive(y: float | None) -> float | None:
+    """A value a log axis can show, else None (a gap)."""
+    return y if y is not None and math.isfinite(y) and y > 0 else None
 
 
 def series_figure(

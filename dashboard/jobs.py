@@ -42,7 +42,9 @@ class SessionJobs:
             job.stop()
 
     # -- orphan handling: armed when the websocket goes, cancelled when it comes back --
-    def arm_orphan_timer(self, grace_s: float = ORPHAN_GRACE_S) -> None:
+    def arm_orphan_timer(self, grace_s: float | None = None) -> None:
+        """Stop every job of this session in ``grace_s`` seconds unless cancelled first."""
+        grace_s = ORPHAN_GRACE_S if grace_s is None else grace_s
         self.cancel_orphan_timer()
         if self.active():
             self._timer = threading.Timer(grace_s, self.stop_all)
@@ -69,9 +71,17 @@ class _Presence:
         holder.cancel_orphan_timer()  # (re)connected: nothing to stop
 
 
-@st.cache_resource(
-    scope="session", on_release=lambda p: p.holder.arm_orphan_timer(), show_spinner=False
-)
+def on_session_released(presence: _Presence) -> None:
+    """Streamlit's release hook (every websocket disconnect): arm the orphan timer.
+
+    If the browser comes back within ``ORPHAN_GRACE_S``, the next run creates a new
+    ``_Presence``, which cancels the timer; otherwise the session's jobs are stopped and
+    their slots in the global cap freed.
+    """
+    presence.holder.arm_orphan_timer()
+
+
+@st.cache_resource(scope="session", on_release=on_session_released, show_spinner=False)
 def _presence(_holder: SessionJobs) -> _Presence:
     return _Presence(_holder)
 
@@ -146,7 +156,11 @@ def sidebar_status() -> None:
         epoch = snap.get("epoch") or 0
         label = f"**{kind}** · {snap['name']}"
         if status in FINISHED:
-            icon = {"done": "✅", "stopped": "⏹️", "failed": "⚠️"}[status]
+            icon = {  # material icons: emoji need a font the server's browser may lack
+                "done": ":material/check_circle:",
+                "stopped": ":material/stop_circle:",
+                "failed": ":material/error:",
+            }[status]
             st.caption(f"{icon} {label}: {status} after {_fmt_s(snap['elapsed'])}")
         else:
             frac = min(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from core.data import Dataset, load_sample
@@ -10,6 +12,8 @@ RUN_KEY = "run"  # the session's current trained forecaster (core.forecast.Forec
 DATASETS_KEY = "datasets"  # name -> Dataset (sample, uploaded, downloaded)
 DEFAULT_SAMPLE = "MSFT"
 SAMPLE_ROWS = 2500  # the offline default: the last ~10 years of MSFT
+# page paths are resolved against the entry script (dashboard/app.py): use absolute ones
+TRAIN_PAGE = Path(__file__).resolve().parent.parent / "pages" / "train.py"
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,7 +52,7 @@ def require_run():
             "Train a model first: this page shows the inside of the session's trained network.",
             icon=":material/model_training:",
         )
-        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/school:")
+        st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/school:")
         st.stop()
     return run
 

@@ -10,7 +10,7 @@ from core.config import DataConfig
 from core.forecast import forecast_task
 from core.presets import PRESETS
 from dashboard import jobs, state
-from dashboard.figures import loss_figure, series_figure
+from dashboard.figures import series_figure
 
 PAGES_DIR = Path(__file__).resolve().parent
 
@@ -52,8 +52,8 @@ with col_start:
             name="quick demo · MSFT Close",
             result_key=state.RUN_KEY,
         )
-        if job is not None and (PAGES_DIR / "train.py").exists():
-            st.switch_page("pages/train.py")
+        if job is not None:
+            st.switch_page(PAGES_DIR / "train.py")  # absolute: the entry is dashboard/app.py
     st.caption(preset["help"])
 
 st.plotly_chart(
@@ -61,29 +61,3 @@ st.plotly_chart(
     width="stretch",
     key="home-series",
 )
-
-
-@st.fragment(run_every=1.0)
-def live_progress() -> None:
-    job = jobs.holder().get("train")
-    if job is None:
-        return
-    snap = job.snapshot()
-    st.plotly_chart(
-        loss_figure(
-            snap.get("history", []),
-            title=f"Live loss: {snap['name']}",
-            best_epoch=snap.get("best_epoch"),
-            height=300,
-        ),
-        width="stretch",
-        key="home-loss",
-    )
-    if snap["status"] == "failed":
-        st.error(snap.get("message") or "training failed", icon=":material/error:")
-    elif snap.get("message"):
-        st.caption(snap["message"])
-
-
-if not (PAGES_DIR / "train.py").exists():
-    live_progress()

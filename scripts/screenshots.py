@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--pages", default="", help="comma-separated url paths (default: all)")
     ap.add_argument("--train", action="store_true", help="train the quick demo first")
     ap.add_argument("--wait", type=float, default=3.0, help="seconds to let charts settle")
+    ap.add_argument("--height", type=int, default=2400, help="viewport height in pixels")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ def main() -> None:
                 time.sleep(0.5)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": args.height})
             page.goto(url)
             wait_ready(page)
             if args.train:
@@ -75,7 +76,11 @@ def main() -> None:
                 name = href.removeprefix(url).strip("/").rsplit("/", 1)[-1] or "home"
                 if wanted and name not in wanted:
                     continue
-                page.goto(href if href.startswith("http") else url + href)
+                nav = page.locator(f"[data-testid='stSidebarNav'] a[href='{href}']")
+                if nav.count():  # in-app navigation keeps the session (and its trained run)
+                    nav.first.click()
+                else:
+                    page.goto(href if href.startswith("http") else url + href)
                 wait_ready(page)
                 time.sleep(args.wait)
                 path = out / f"{name}.png"

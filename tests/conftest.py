@@ -61,12 +61,16 @@ def _offline_getaddrinfo(real):
 # -- Streamlit ----------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _fresh_streamlit_caches():
-    """Every AppTest shares one session id: clear shared caches between tests."""
+    """Every AppTest shares one session id: clear shared caches between tests, and stop the
+    background jobs a test left running so they do not slow the next tests down."""
     import streamlit as st
+
+    from core.jobs import stop_all
 
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+    stop_all(timeout=30)
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@ def make_windows(
 def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
     """Split by time, fit scalers on the training rows, then window every span."""
     cols = list(config.input_columns)
-    missing = [c for c in [*cols, config.target] if c not in frame.columns]
+    missing = [c for c in dict.fromkeys([*cols, config.target]) if c not in frame.columns]
     if missing:
         raise ValueError(
             f"column(s) not in the data: {', '.join(missing)}; "

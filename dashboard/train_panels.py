@@ -1,0 +1,156 @@
+"""What the Train page shows: the live job (polled snapshots) and the session's trained run."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.forecast import ForecastRun
+from core.jobs import DONE, FAILED, FINISHED, STOPPED, Job
+from core.live import out_of_range_share
+from core.trainer import DIVERGED
+from dashboard.figures import loss_figure
+from dashboard.train_figures import forecast_figure, optimizer_figure, scores_table
+from dashboard.ui import metric_row
+
+LIVE_FIGS_KEY = "_train_live_figures"  # (signature, loss figure, optimizer figure)
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """m:ss, or an ellipsis while unknown."""
+    if seconds is None or not math.isfinite(seconds):
+        return "…"
+    s = round(seconds)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def _fmt_loss(x: float | None) -> str:
+    return "…" if x is None or not math.isfinite(x) else f"{x:.4g}"
+
+
+def device_line(snap: dict) -> str:
+    """GPU name and memory, or CPU and torch threads, as the worker reported them."""
+    dev = snap.get("device") or {}
+    if not dev:
+        return "starting: building the windows and the model…"
+    if dev.get("type") == "cuda":
+        used = dev.get("memory_allocated_gb")
+        return f"{dev['label']}, {used:.2f} GiB allocated at start"
+    threads = snap.get("threads") or dev.get("threads")
+    return f"CPU, {threads} torch thread{'s' if threads != 1 else ''} of {dev.get('cores')} cores"
+
+
+def live_panel(job: Job, snap: dict) -> None:
+    """A running job: progress, numbers, device, live loss and optimizer charts, Stop."""
+    history = snap.get("history", [])
+    epochs = snap.get("epochs") or 0
+    epoch = snap.get("epoch") or 0
+    batch, n_batches = snap.get("batch", 0), max(snap.get("n_batches") or 1, 1)
+    frac = min(1.0, (max(epoch - 1, 0) + batch / n_batches) / max(epochs, 1)) if batch else 0.0
+    frac = max(frac, len(history) / max(epochs, 1))
+    c = st.columns([5, 1])
+    c[0].progress(frac, text=f"Training **{snap['name']}**: epoch {epoch} of {epochs or '…'}")
+    if c[1].button("Stop", key="train-live-stop", icon=":material/stop:", width="stretch"):
+        job.stop()
+        st.toast("Stopping after the current batch; the last completed epoch is kept.")
+    last = history[-1] if history else {}
+    marked = [h for h in history if "best" in h.get("events", [])]  # the trainer's own choice
+    best = marked[-1] if marked else {}
+    metric_row(
+        {
+            "Epochs done": f"{len(history)} / {epochs}" if epochs else "…",
+            "Elapsed": fmt_duration(snap.get("elapsed")),
+            "ETA": fmt_duration(snap.get("eta_s")),
+            "Samples/s": f"{last['samples_per_s']:,.0f}" if last else "…",
+            "Best val. loss": _fmt_loss(best.get("val_loss")),
+        }
+    )
+    st.caption(f"Device: {device_line(snap)} · {snap.get('n_params', 0):,} parameters")
+    clip = snap.get("meta", {}).get("clip_norm")
+    sig = (snap["id"], len(history), best.get("epoch"))
+    cached = st.session_state.get(LIVE_FIGS_KEY)
+    if cached is None or cached[0] != sig:  # rebuild only when a new epoch arrived
+        cached = (sig, *figures(history, best.get("epoch"), clip))
+        st.session_state[LIVE_FIGS_KEY] = cached
+    charts(cached[1], cached[2], "live")
+
+
+def figures(history: list[dict], best_epoch: int | None, clip: float | None) -> tuple:
+    """The loss figure (log scale, best epoch, events) and the optimizer figure."""
+    loss = loss_figure(history, "Loss per epoch (log scale)", best_epoch=best_epoch)
+    return loss, optimizer_figure(history, clip)
+
+
+def charts(loss: go.Figure, optimizer: go.Figure, key: str) -> None:
+    st.plotly_chart(loss, width="stretch", key=f"train-{key}-loss")
+    st.plotly_chart(optimizer, width="stretch", key=f"train-{key}-opt")
+
+
+def finished_banner(snap: dict) -> None:
+    """How the last job ended, in words the user can act on."""
+    status, message = snap["status"], snap.get("message") or ""
+    if status == FAILED:
+        st.error(f"Training failed: {message}.", icon=":material/error:")
+    elif snap.get("reason") == DIVERGED:
+        st.error(
+            f"Training diverged: {message}. The run below keeps those weights.",
+            icon=":material/warning:",
+        )
+    elif status == STOPPED:
+        st.info(f"Training stopped: {message}.", icon=":material/stop_circle:")
+    elif status == DONE:
+        took = fmt_duration(snap["elapsed"])
+        st.success(f"Training done in {took}: {message}.", icon=":material/check:")
+
+
+def run_results(run: ForecastRun) -> None:
+    """The session's trained run: how it trained and how it forecasts vs the naive baseline."""
+    fit, d, m = run.fit, run.data_cfg, run.model_cfg
+    st.subheader("Current run", anchor=False)
+    bidir = ", bidirectional" if m.bidirectional else ""
+    layers = f"{m.num_layers}×{m.cell.upper()}({m.hidden_size}{bidir})"
+    st.caption(
+        f"{run.dataset.name} · target {d.target} · T={d.lookback}, K={d.horizon} · {layers} · "
+        f"{run.n_params:,} parameters · {fit.message if fit else 'untrained'}"
+        + (f" · {fit.device.get('label', '')}" if fit and fit.device else "")
+    )
+    if fit and fit.history:
+        charts(*figures(fit.history, fit.best_epoch, run.train_cfg.clip_norm), "run")
+    spans = {s: run.predictions(s) for s in ("val", "test")}
+    spans = {s: df for s, df in spans.items() if len(df)}
+    if not spans:
+        st.info("No validation or test windows to score: raise the validation or test share.")
+        return
+    st.plotly_chart(forecast_figure(spans, d.target), width="stretch", key="train-run-forecast")
+    table = scores_table({s: run.scores(s) for s in spans})
+    st.dataframe(table.style.format(precision=4), width="stretch")
+    st.caption(
+        "Each prediction only used inputs up to the day before its target (the first of the "
+        "K horizon steps is shown). MAE ratio = model MAE / naive MAE: below 1 the network "
+        "beats repeating the last value; on daily prices about 1.0 is the honest expectation."
+    )
+    outside = {s: out_of_range_share(run, s) for s in spans}
+    worst = max(outside, key=outside.get)
+    if outside[worst] > 0.2:
+        st.warning(
+            f"{outside[worst]:.0%} of the {'validation' if worst == 'val' else 'test'} targets lie "
+            "outside the range seen in training. Recurrent networks with saturating units "
+            "rarely predict beyond that range, so errors there are large whatever the model "
+            "size: choose a shorter, more recent history (Data → History) or a series "
+            "without a strong trend.",
+            icon=":material/trending_up:",
+        )
+
+
+def job_view(job: Job | None) -> bool:
+    """Draw the live panel or the end banner of this session's training job; True if running."""
+    if job is None:
+        return False
+    snap = job.snapshot()
+    if snap["status"] in FINISHED:
+        finished_banner(snap)
+        return False
+    live_panel(job, snap)
+    return True

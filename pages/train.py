@@ -1,0 +1,133 @@
+"""Train: pick data and a model, press Train, watch the network learn live, judge its forecasts.
+
+Training runs in a background job (``dashboard.jobs.start_job``) that never calls
+Streamlit; the live panel is a fragment that polls the job's snapshot twice a second.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+import streamlit as st
+
+from core.config import DataConfig, ModelConfig
+from core.data import Dataset, prepare
+from core.live import live_task, warm_up
+from core.models import RecurrentForecaster, count_parameters
+from dashboard import jobs, state, train_form
+from dashboard.train_figures import split_figure
+from dashboard.train_panels import job_view, run_results
+
+POLL_S = 0.5  # live redraw period while a job runs
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def window_counts(fingerprint: str, cfg: dict, _frame: pd.DataFrame) -> dict[str, int]:
+    """Windows per span and the split rows; raises prepare's ValueError for bad settings."""
+    p = prepare(_frame, DataConfig.from_dict(cfg))
+    return dict(train=len(p.train), val=len(p.val), test=len(p.test), a=p.train_end, b=p.val_end)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def parameter_count(model_cfg: dict, n_inputs: int, horizon: int) -> int:
+    cfg = ModelConfig.from_dict(model_cfg).replace(input_size=n_inputs, horizon=horizon)
+    return count_parameters(RecurrentForecaster(cfg))
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_torch() -> threading.Thread:
+    """Once per server: PyTorch's lazy imports in the background, so a first run starts fast."""
+    thread = threading.Thread(target=warm_up, name="lstmlab-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def data_section() -> tuple[Dataset, DataConfig | None, dict]:
+    """Data source, windows and split, with a preview; (dataset, config or None, counts)."""
+    ds = train_form.data_source()
+    cfg = train_form.data_settings(ds)
+    if isinstance(cfg, str):
+        st.error(f"Data settings: {cfg}.", icon=":material/error:")
+        return ds, None, {}
+    try:
+        counts = window_counts(ds.fingerprint(), cfg.to_dict(), ds.frame)
+    except ValueError as e:
+        st.error(f"Data settings: {e}.", icon=":material/error:")
+        return ds, None, {}
+    title = f"{ds.name}: {cfg.target} with the train / validation / test split"
+    fig = split_figure(ds.frame, cfg.target, (counts["a"], counts["b"]), title)
+    st.plotly_chart(fig, width="stretch", key="train-preview")
+    st.caption(
+        f"{len(ds.frame):,} rows → {counts['train']:,} training, {counts['val']:,} validation "
+        f"and {counts['test']:,} test windows of T={cfg.lookback} steps predicting K="
+        f"{cfg.horizon}. Scaling is fitted on the training rows only."
+    )
+    return ds, cfg, counts
+
+
+def live() -> None:
+    """Polled: the job's progress while it runs; when it ends, the whole page redraws."""
+    job = jobs.holder().get("train")
+    job_view(job)
+    if job is not None and job.done and jobs.collect_finished():
+        st.rerun(scope="app")
+
+
+st.title("Train")
+st.caption(
+    "Pick data and a model, press **Train**, and watch the network learn. Training runs in "
+    "the background: you can open other pages meanwhile, the sidebar shows its progress."
+)
+warm_up_torch()
+train_form.restore()
+jobs.collect_finished()  # a job that ended while the user was on another page
+
+with st.container(border=True):
+    st.subheader("1 · Data", anchor=False)
+    dataset, data_cfg, counts = data_section()
+with st.container(border=True):
+    st.subheader("2 · Model and training", anchor=False)
+    configs = train_form.model_settings()
+train_form.remember()
+if isinstance(configs, str):
+    st.error(f"Model settings: {configs}.", icon=":material/error:")
+
+job = jobs.holder().get("train")
+running = job is not None and not job.done
+ready = data_cfg is not None and not isinstance(configs, str)
+left, right = st.columns([1, 5], vertical_alignment="center")
+start = left.button(
+    "Train",
+    type="primary",
+    icon=":material/play_arrow:",
+    disabled=not ready or running,
+    key="trainbtn-start",
+    width="stretch",
+)
+if ready:
+    model_cfg, train_cfg = configs
+    n = parameter_count(model_cfg.to_dict(), len(data_cfg.input_columns), data_cfg.horizon)
+    right.markdown(
+        f"**{n:,} trainable parameters** · {train_cfg.epochs} epochs of "
+        f"{-(-counts['train'] // train_cfg.batch_size):,} batches"
+        + (" · a job is running: stop it to start another" if running else "")
+    )
+    if start:
+        job = jobs.start_job(
+            "train",
+            live_task(dataset, data_cfg, model_cfg, train_cfg),
+            name=f"{model_cfg.cell.upper()} · {dataset.name} · {data_cfg.target}",
+            result_key=state.RUN_KEY,
+            meta={"clip_norm": train_cfg.clip_norm},
+        )
+        if job is not None:
+            st.rerun()  # redraw with the Train button disabled and the live panel polling
+
+st.fragment(run_every=POLL_S if running else None)(live)()
+
+run = state.current_run()
+if run is None:
+    st.info("No trained run in this session yet: press **Train** above.", icon=":material/info:")
+else:
+    run_results(run)
