@@ -1,4 +1,5 @@
-"""Save every training run when its job ends, labelled with the browser session.
+"""Save every training run (any kind in core.run_kinds) when its job ends, labelled with
+the browser session.
 
 core never imports streamlit: the UI registers how to read the session id with
 :func:`set_session_provider`; :class:`AutoSave` reads it when the job is *created* (in the
@@ -11,7 +12,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from core.forecast import ForecastRun
 from core.run_files import CheckpointKeeper
 from core.runs import RunStore, SaveResult
 from core.trainer import Callback
@@ -61,14 +61,18 @@ class AutoSave:
     def callbacks(self) -> list[Callback]:
         return [self.keeper] if self.store is not None else []
 
-    def finish(self, run: ForecastRun, ctx: Any, name: str | None = None) -> SaveResult | None:
-        """Save the run (if trained at least one epoch); publish what happened to the job."""
+    def finish(self, run: Any, ctx: Any, name: str | None = None) -> SaveResult | None:
+        """Save the run (a forecaster, a text model: any kind in ``core.run_kinds``) if it
+        trained at least one epoch or step; publish what happened to the job."""
+        from core import run_kinds
+
         if self.problem:
             ctx.publish(save_warning=self.problem)
-        if self.store is None or run.fit is None or not run.fit.history:
+        kind = run_kinds.of(run)
+        if self.store is None or not kind.trained(run):
             return None
         try:
-            result = self.store.save(run, name=name, session=self.session, keeper=self.keeper)
+            result = kind.save(self.store, run, name=name, session=self.session, keeper=self.keeper)
         except Exception as e:
             ctx.publish(
                 save_warning=f"the run was trained but could not be saved to "
@@ -76,7 +80,6 @@ class AutoSave:
                 "space or fix the folder's permissions, then export it from the Runs page."
             )
             return None
-        run.extras["saved_run_id"] = result.info.id
         ctx.publish(saved_run=result.info.id, save_notice=result.message)
         return result
 

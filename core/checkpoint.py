@@ -171,7 +171,13 @@ def _refused_global(message: str) -> str:
 
 
 def load_dict(source: str | os.PathLike | bytes | io.IOBase) -> dict:
-    """Read and validate a checkpoint dict; CheckpointError for anything else."""
+    """Read and validate a forecaster checkpoint dict; CheckpointError for anything else."""
+    return validate(read_dict(source))
+
+
+def read_dict(source: str | os.PathLike | bytes | io.IOBase) -> Any:
+    """Read any LSTM Lab checkpoint safely (size cap, zip check, ``weights_only``) without
+    checking its format: ``core.run_kinds`` dispatches on the ``format`` field."""
     data = _read_bytes(source)
     if not data:
         raise CheckpointError("the file is empty: it is not a checkpoint")
@@ -205,10 +211,11 @@ def load_dict(source: str | os.PathLike | bytes | io.IOBase) -> dict:
             ) from None
         first = text.strip().splitlines()[0][:200] if text.strip() else type(e).__name__
         raise CheckpointError(f"the file is damaged and could not be read: {first}") from None
-    return _validate(ckpt)
+    return ckpt
 
 
-def _validate(ckpt: Any) -> dict:
+def validate(ckpt: Any) -> dict:
+    """The dict itself when it is a forecaster checkpoint of this version."""
     fmt = ckpt.get("format") if isinstance(ckpt, dict) else None
     if isinstance(fmt, str) and fmt.startswith("lstm-lab/") and fmt != FORMAT:
         raise CheckpointError(

@@ -9,6 +9,7 @@ Layout of the runs folder (``$LSTMLAB_RUNS_DIR``, default ``<project>/runs``)::
     <id>/last.pt        with the data inside) and at the last completed epoch
     <id>/extras.pt      run.extras (e.g. gate snapshots), plain data and tensors only
     <id>/payload.pt     other kinds (text, sentiment, comparison): their dict payload
+                        (for a registered kind, its own checkpoint file: see core.run_kinds)
     evictions.jsonl     which runs the limits removed, and why
 
 A run is written into ``.tmp-<id>`` and renamed to ``<id>`` when complete, so a crash
@@ -151,6 +152,7 @@ class RunInfo:
             "model": model,
             "epochs": m.get("n_epochs"),
             "best_val_loss": self.best_val_loss,
+            "units": str(m.get("units") or "MSE, scaled"),  # of best_val_loss
             "test_mae": ((m.get("scores") or {}).get("test") or {}).get("model_mae"),
             "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
             if self.created
@@ -327,16 +329,22 @@ class RunStore:
         payload: dict | None = None,
         session: str | None = None,
         pinned: bool = False,
+        history: list[dict] | None = None,
     ) -> SaveResult:
         """Any other kind of run (text model, sentiment model, comparison): a JSON summary
-        in meta.json plus a dict payload of plain data and tensors in payload.pt."""
+        in meta.json, a dict payload of plain data and tensors in payload.pt and, when
+        given, the per-record history in history.json."""
         if kind == "forecaster":
             raise RunError("forecasters are saved with RunStore.save(run)")
         meta = {"name": name, "kind": kind, "pinned": pinned, **clean_json(summary)}
 
-        def write_files(tmp: Path) -> None:
+        def write_files(tmp: Path) -> dict:
+            t0 = time.perf_counter()
+            if history is not None:
+                write_text(tmp / "history.json", dumps(history))
             if payload is not None:
                 ckpt_io.write_atomic(ckpt_io.to_bytes(to_plain(payload)), tmp / "payload.pt")
+            return {"save_seconds": time.perf_counter() - t0}
 
         return self._commit(meta, write_files, session)
 
@@ -459,6 +467,28 @@ class RunStore:
             have = ", ".join(info.meta.get("checkpoints", [])) or "none"
             raise RunError(f"run '{info.name}' has no {weights!r} checkpoint (it has: {have})")
         return path
+
+    def payload_path(self, run_id: str) -> Path:
+        """The payload.pt of a run saved with :meth:`save_record`."""
+        info = self.get(run_id)
+        if info.broken:
+            raise RunError(f"run '{info.name}' cannot be opened: {info.broken}")
+        path = info.path / "payload.pt"
+        if not path.is_file():
+            raise RunError(f"run '{info.name}' has no saved model (its payload.pt is missing)")
+        return path
+
+    def load_payload(self, run_id: str) -> dict:
+        """The payload of a :meth:`save_record` run, read with ``weights_only`` (no code)."""
+        info = self.get(run_id)
+        path = self.payload_path(run_id)
+        try:
+            payload = from_plain(ckpt_io.read_dict(path))
+        except ckpt_io.CheckpointError as e:
+            raise RunError(f"run '{info.name}' cannot be opened: {e}") from None
+        if not isinstance(payload, dict):
+            raise RunError(f"run '{info.name}' cannot be opened: its payload is not a dict")
+        return payload
 
     def load(self, run_id: str, weights: str = "auto") -> ForecastRun:
         """Rebuild a saved forecaster: its data, scalers, weights, history and extras."""

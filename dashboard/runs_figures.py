@@ -19,7 +19,8 @@ def _finite(v) -> float | None:
 
 def runs_table(summaries: list[dict]) -> pd.DataFrame:
     """One row per run for st.dataframe (summaries from ``RunInfo.summary()``)."""
-    cols = ["name", "data", "target", "model", "epochs", "best_val_loss", "test_mae"]
+    cols = ["name", "kind", "data", "target", "model", "epochs", "best_val_loss", "units"]
+    cols += ["test_mae"]
     cols += ["created", "device", "pinned"]
     return pd.DataFrame([{c: s.get(c) for c in cols} for s in summaries], columns=cols)
 
@@ -55,14 +56,52 @@ def metrics_table(metas: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def text_metrics_table(metas: dict[str, dict]) -> pd.DataFrame:
+    """Text models side by side (name -> meta.json), losses in bits per character.
+
+    bpc = mean over predicted characters of -log2 p(next char); "unigram bpc" is the
+    entropy of the character frequencies (a model without context); "saved vs unigram" =
+    1 - bpc_best / bpc_unigram: the share of those bits the network saves (0 = it learned
+    nothing beyond how often each character occurs).
+    """
+    rows = []
+    for name, m in metas.items():
+        fit, ds, base = m.get("fit") or {}, m.get("dataset") or {}, m.get("baselines") or {}
+        best, uni = _finite(fit.get("best_val_loss")), _finite(base.get("unigram_bpc"))
+        rows.append(
+            {
+                "run": name,
+                "corpus": ds.get("name", ""),
+                "characters": ds.get("chars"),
+                "parameters": m.get("n_params"),
+                "steps": fit.get("steps"),
+                "best val bpc": best,
+                "final val bpc": _finite(fit.get("final_val_loss")),
+                "unigram bpc": uni,
+                "saved vs unigram": 1 - best / uni if best is not None and uni else None,
+                "train seconds": _finite(fit.get("seconds")),
+                "chars/s": _finite(fit.get("chars_per_s")),
+                "device": (fit.get("device") or {}).get("label", ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def loss_overlay_figure(
-    histories: dict[str, list[dict]], show_train: bool = False, height: int = 400
+    histories: dict[str, list[dict]],
+    show_train: bool = False,
+    height: int = 400,
+    x_key: str = "epoch",
+    x_title: str = "epoch",
+    y_title: str = "val loss (MSE, scaled)",
+    log_y: bool = True,
+    title: str = "Validation loss of the selected runs",
 ) -> go.Figure:
-    """Validation loss per epoch of several runs on one log axis (train loss dotted)."""
+    """Validation loss per ``x_key`` (epoch, step) of several runs (train loss dotted)."""
     fig = go.Figure()
     for i, (name, history) in enumerate(histories.items()):
         color = PALETTE[i % len(PALETTE)]
-        epochs = [h.get("epoch") for h in history]
+        epochs = [h.get(x_key) for h in history]
         keys = [("val_loss", "validation", "solid")]
         if show_train:
             keys.append(("train_loss", "train", "dot"))
@@ -81,10 +120,12 @@ def loss_overlay_figure(
                     marker=dict(size=4),
                 )
             )
-    fig.update_yaxes(type="log", title="val loss (MSE, scaled)")
-    longest = max((len(h) for h in histories.values()), default=0)
-    fig.update_xaxes(title="epoch", rangemode="tozero", dtick=1 if longest <= 20 else None)
-    fig = _layout(fig, "Validation loss of the selected runs", height)
+    fig.update_yaxes(type="log" if log_y else "linear", title=y_title)
+    xs = [h.get(x_key) for hist in histories.values() for h in hist]
+    last = max((x for x in xs if isinstance(x, (int, float))), default=0)
+    dtick = 1 if last <= 20 else None  # whole epochs/steps, never 0.5
+    fig.update_xaxes(title=x_title, rangemode="tozero", dtick=dtick)
+    fig = _layout(fig, title, height)
     fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"))
     return fig
 

@@ -13,15 +13,14 @@ import time
 import streamlit as st
 
 from core import checkpoint as ckpt_io
+from core import run_kinds
 from core.onnx_export import ExportError, available, export_onnx, onnx_parity
 from core.runs import RunError, RunInfo, RunStore
-from dashboard import state
-from dashboard.runs_figures import loss_overlay_figure, mae_ratio_figure, metrics_table
+from dashboard import run_kinds_ui, state
 
 FLASH_KEY = "_runs_flash"
 CONFIRM_KEY = "_runs_confirm_delete"
 ONNX_KEY = "_runs_onnx"  # {"id": run id, "bytes": ..., "check": sentence}
-MAX_COMPARE = 8
 
 
 def flash(kind: str, text: str) -> None:
@@ -41,7 +40,7 @@ def show_flash() -> None:
 def label(info: RunInfo) -> str:
     s = info.summary()
     pin = "📌 " if info.pinned else ""
-    return f"{pin}{info.name} · {s['model']} · {s['created']}"
+    return f"{pin}{info.name} · {s['model']} · {s['kind']} · {s['created']}"
 
 
 def size_text(n: float) -> str:
@@ -65,9 +64,13 @@ def _guard(fn, *args) -> None:
 
 
 def _open(store: RunStore, run_id: str) -> None:
-    run = store.load(run_id)
-    state.set_current_run(run)
-    flash("success", f"Opened '{store.get(run_id).name}': it is now this session's current run.")
+    info = store.get(run_id)
+    kind, ui = run_kinds.info_kind(info), run_kinds_ui.get_ui(info.kind)
+    if kind is None or ui is None:
+        flash("error", f"'{info.name}' is a {info.kind} run: this LSTM Lab cannot open it.")
+        return
+    ui.set_current(kind.load(store, run_id))
+    flash("success", f"Opened '{info.name}': it is now this session's {ui.role}.")
 
 
 def _rename(store: RunStore, run_id: str, key: str) -> None:
@@ -106,19 +109,29 @@ def _build_onnx(store: RunStore, run_id: str) -> None:
 # -- widget groups ------------------------------------------------------------------------------
 def manage(store: RunStore, info: RunInfo) -> None:
     """Open, rename, pin and delete one run."""
-    current = state.current_run()
-    if current is not None and current.extras.get("saved_run_id") == info.id:
-        st.caption("This run is the session's current run.")
+    ui = run_kinds_ui.get_ui(info.kind)
+    if ui is None or run_kinds.info_kind(info) is None:
+        st.info(
+            f"'{info.name}' is a {info.kind} run: this version of LSTM Lab cannot open it, "
+            "but you can rename, pin or delete it.",
+            icon=":material/info:",
+        )
+    elif run_kinds_ui.is_current(info.kind, info.id):
+        st.caption(f"This run is the session's {ui.role}.")
+    pages = ", ".join(lbl for _, lbl in run_kinds_ui.page_links(info.kind))
     c1, c2, c3 = st.columns(3)
     c1.button(
         "Open",
         type="primary",
         icon=":material/open_in_new:",
         key="runs-open",
-        help="Make it the session's current run for the Gates and forecasting pages",
+        help=f"Make it the session's {ui.role}" + (f" ({pages})" if pages else "")
+        if ui
+        else "This kind of run cannot be opened here",
         on_click=_guard,
         args=(_open, store, info.id),
         width="stretch",
+        disabled=ui is None or run_kinds.info_kind(info) is None,
     )
     c2.button(
         "Unpin" if info.pinned else "Pin",
@@ -136,6 +149,9 @@ def manage(store: RunStore, info: RunInfo) -> None:
         width="stretch",
         on_click=lambda: st.session_state.__setitem__(CONFIRM_KEY, info.id),
     )
+    if ui is not None and ui.current() is not None:  # where the opened model is used
+        for page, text in run_kinds_ui.page_links(info.kind):
+            st.page_link(page, label=text, icon=":material/arrow_forward:")
     if st.session_state.get(CONFIRM_KEY) == info.id:
         st.warning(f"Delete '{info.name}' and its checkpoints from disk? This cannot be undone.")
         d1, d2 = st.columns(2)
@@ -161,17 +177,9 @@ def manage(store: RunStore, info: RunInfo) -> None:
 def details(info: RunInfo) -> None:
     """Where the data came from and how the run was made (read from its meta.json)."""
     m = info.meta
-    ds, fit = m.get("dataset") or {}, m.get("fit") or {}
+    ds = m.get("dataset") or {}
     with st.expander("Details: data, settings, timings"):
-        st.markdown(
-            f"- **Data**: {ds.get('name', '?')}, {ds.get('rows', '?')} rows from "
-            f"{ds.get('start', '?')} to {ds.get('end', '?')} · fingerprint "
-            f"`{str(ds.get('fingerprint', ''))[:12]}`\n"
-            f"- **Training**: {m.get('n_epochs', '?')} epochs in {fit.get('seconds') or 0:.1f} s "
-            f"on {(fit.get('device') or {}).get('label', '?')} · {fit.get('message', '')}\n"
-            f"- **Opens with** the {m.get('weights', '?')} weights · checkpoints: "
-            f"{', '.join(m.get('checkpoints', []))} · {size_text(info.size_bytes)} on disk"
-        )
+        st.markdown(run_kinds_ui.details_markdown(info.kind, m, size_text(info.size_bytes)))
         st.json(
             {k: m.get(k) for k in ("data_cfg", "model_cfg", "train_cfg")}
             | {"provenance": ds.get("provenance")},
@@ -179,60 +187,27 @@ def details(info: RunInfo) -> None:
         )
 
 
-def compare(store: RunStore, runs: list[RunInfo]) -> None:
-    """Overlay the loss curves and tabulate the metrics of selected runs."""
-    by_id = {r.id: r for r in runs}
-    chosen = st.multiselect(
-        "Runs to compare",
-        list(by_id),
-        default=list(by_id)[:3],
-        key="runs-compare",
-        format_func=lambda i: label(by_id[i]),
-        max_selections=MAX_COMPARE,
-    )
-    if not chosen:
-        st.info("Pick one or more runs to compare.")
-        return
-    names = _unique_names([by_id[i] for i in chosen])
-    if len({by_id[i].meta.get("dataset", {}).get("fingerprint") for i in chosen}) > 1:
-        st.warning(
-            "These runs were trained on different data: their losses are in different "
-            "scaled units. Compare skill vs the naive baseline instead.",
-            icon=":material/warning:",
-        )
-    show_train = st.toggle("Show training loss too (dotted)", key="runs-compare-train")
-    histories = {names[i]: store.history(i) for i in chosen}
-    st.plotly_chart(loss_overlay_figure(histories, show_train), key="runs-overlay")
-    table = metrics_table({names[i]: by_id[i].meta for i in chosen})
-    st.dataframe(table, hide_index=True, width="stretch")
-    if table["test MAE"].notna().any():
-        st.plotly_chart(mae_ratio_figure(table), key="runs-mae")
-
-
-def _unique_names(infos: list[RunInfo]) -> dict[str, str]:
-    seen: dict[str, int] = {}
-    out = {}
-    for r in infos:
-        seen[r.name] = seen.get(r.name, 0) + 1
-        out[r.id] = r.name if seen[r.name] == 1 else f"{r.name} ({seen[r.name]})"
-    return out
-
-
 def export(store: RunStore, info: RunInfo) -> None:
-    """Download the checkpoint, the settings as JSON, and the model as ONNX."""
+    """Download the checkpoint, the settings as JSON, and (forecasters) the model as ONNX."""
+    kind = run_kinds.info_kind(info)
+    if kind is None:
+        st.info(f"'{info.name}' is a {info.kind} run: this version of LSTM Lab cannot export it.")
+        return
     slug = _slug(info.name)
-    rows = (info.meta.get("dataset") or {}).get("rows")
-    path = store.checkpoint_path(info.id)
+    ds = info.meta.get("dataset") or {}
+    if kind.kind == "forecaster":
+        what = f"Weights, settings, scalers and the training data ({ds.get('rows')} rows)"
+    else:
+        what = f"Settings, weights and history of this {kind.label} ({kind.format}, no data)"
     c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button(
         "Checkpoint (.pt)",
-        path.read_bytes(),
+        kind.checkpoint_bytes(store, info.id),
         f"{slug}.pt",
         "application/octet-stream",
         key="runs-dl-pt",
         icon=":material/download:",
-        help=f"Weights, settings, scalers and the training data ({rows} rows): "
-        "restore it anywhere with Import",
+        help=f"{what}: restore it anywhere with Import",
     )
     meta = json.dumps(info.meta, indent=1)
     c2.download_button(
@@ -243,6 +218,13 @@ def export(store: RunStore, info: RunInfo) -> None:
         key="runs-dl-json",
         icon=":material/data_object:",
     )
+    if not kind.onnx:
+        st.info(
+            f"ONNX export is for forecasters only. A {kind.label} is exported as its "
+            "checkpoint (.pt): Import on this page, or the page that made it, loads it back.",
+            icon=":material/info:",
+        )
+        return
     st.markdown(
         "**ONNX** · input `x` (batch, time, features), output `y` (batch, horizon), "
         "both in the scaled units of the JSON's scalers."
@@ -278,7 +260,8 @@ def export(store: RunStore, info: RunInfo) -> None:
 def import_checkpoint(store: RunStore) -> None:
     """Restore a run from an uploaded checkpoint; anything else is refused with the reason."""
     st.caption(
-        "Only checkpoints written by LSTM Lab are accepted. They are read with "
+        "Only checkpoints written by LSTM Lab are accepted: forecasters and text models "
+        f"({', '.join(f'`{f}`' for f in run_kinds.formats())}). They are read with "
         "`torch.load(weights_only=True)`: files carrying code, truncated files and weights "
         "that do not fit their settings are refused."
     )
@@ -297,21 +280,21 @@ def _import(store: RunStore) -> None:
     if upload is None:
         flash("warning", "Choose a checkpoint file first.")
         return
-    ckpt = ckpt_io.load_dict(upload.getvalue())
-    want = (ckpt.get("dataset") or {}).get("fingerprint")
-    known = next((d for d in state.datasets().values() if d.fingerprint() == want), None)
-    run = ckpt_io.run_from_dict(ckpt, known)
-    base = (ckpt.get("dataset") or {}).get("name", "data")
-    result = store.save(
+    kind, run = run_kinds.import_checkpoint(upload.getvalue(), state.datasets().values())
+    result = kind.save(
+        store,
         run,
-        name=f"imported {upload.name} · {base}"[:120],
+        name=f"imported {upload.name} · {kind.data_name(run)}",
         session=state.session_id(),
         origin="imported",
     )
-    run.extras["saved_run_id"] = result.info.id
-    state.set_current_run(run)
+    ui = run_kinds_ui.get_ui(kind.kind)
     note = f" {result.message}" if result.message else ""
-    flash("success", f"Restored '{result.info.name}': it is now this session's current run.{note}")
+    if ui is None:
+        flash("success", f"Restored '{result.info.name}' into the runs folder.{note}")
+        return
+    ui.set_current(run)
+    flash("success", f"Restored '{result.info.name}': it is now this session's {ui.role}.{note}")
 
 
 def evictions_notice(store: RunStore, hours: float = 24.0) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import streamlit as st
 
@@ -168,6 +169,45 @@ def load_panel() -> None:
     st.session_state[LOADED_KEY] = digest
     set_run(run)
     st.success(f"Loaded the text model from {up.name}.", icon=":material/check_circle:")
+    _store_loaded(run, up.name)
+
+
+def _store_loaded(run: TextRun, file_name: str) -> None:
+    """A loaded model joins the runs folder like an import on the Runs page; a failed save
+    is a warning (the model stays loaded in the session)."""
+    from core import run_kinds
+    from dashboard import state
+
+    store = state.run_store()
+    kind = run_kinds.get("text")
+    try:
+        result = kind.save(
+            store, run, name=f"imported {file_name} · {kind.data_name(run)}",
+            session=state.session_id(), origin="imported",
+        )  # fmt: skip
+    except Exception as e:
+        st.warning(
+            f"The model is loaded in this session but could not be saved to the runs folder "
+            f"{store.root} ({type(e).__name__}: {e}); download it from the Save tab to keep it.",
+            icon=":material/save:",
+        )
+        return
+    if result.message:
+        st.info(result.message, icon=":material/auto_delete:")
+
+
+def save_status(run: TextRun) -> None:
+    """Where the session's text model is kept: its run in the runs folder, or not."""
+    run_id = run.extras.get("saved_run_id")
+    if run_id:
+        st.caption(
+            f"Saved in the runs folder as run `{run_id}`: rename, pin, compare or export it on "
+            "the Runs page, and open it again in any later session."
+        )
+        runs_page = str(Path(__file__).resolve().parent.parent / "pages" / "runs.py")
+        st.page_link(runs_page, label="Go to the Runs page", icon=":material/inventory_2:")
+    else:
+        st.caption("This model is not in the runs folder: download it to keep it.")
 
 
 def file_name(run: TextRun) -> str:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import jobs, runs_ui, state
+from core import run_kinds
+from dashboard import jobs, runs_compare, runs_ui, state
 from dashboard.runs_figures import runs_table
 
 PAGES_DIR = Path(__file__).resolve().parent
@@ -21,8 +22,7 @@ st.caption(
     "unpinned runs are removed first."
 )
 runs_ui.show_flash()
-job = jobs.holder().get("train")
-if job is not None:
+for job in jobs.holder().jobs.values():  # every kind of training job saves its run
     snap = job.snapshot()
     if snap.get("save_warning"):
         st.warning(snap["save_warning"], icon=":material/save:")
@@ -33,7 +33,7 @@ runs_ui.evictions_notice(store)
 runs = store.list()
 broken = [r for r in runs if r.broken]
 ready = [r for r in runs if not r.broken]
-forecasters = [r for r in ready if r.kind == "forecaster"]
+known = [r for r in ready if run_kinds.get(r.kind) is not None]
 if broken:
     with st.expander(f"{len(broken)} folder(s) in the runs folder cannot be read"):
         for r in broken:
@@ -53,7 +53,9 @@ if not ready:
         icon=":material/inventory_2:",
     )
     if (PAGES_DIR / "train.py").exists():
-        st.page_link(PAGES_DIR / "train.py", label="Go to the Train page", icon=":material/school:")
+        st.page_link(
+            str(PAGES_DIR / "train.py"), label="Go to the Train page", icon=":material/school:"
+        )
 else:
     st.dataframe(
         runs_table([r.summary() for r in ready]),
@@ -62,9 +64,11 @@ else:
         column_config={
             "best_val_loss": st.column_config.NumberColumn(
                 "best val loss",
-                help="lowest validation MSE, in the run's scaled units",
+                help="lowest validation loss, in the units of the next column: MSE of the "
+                "scaled target for forecasters, bits per character for text models",
                 format="%.4g",
             ),
+            "data": st.column_config.TextColumn("data / corpus"),
             "test_mae": st.column_config.NumberColumn(
                 "test MAE",
                 help="mean absolute error on the test span, in the target's units",
@@ -93,25 +97,14 @@ tab_manage, tab_compare, tab_export, tab_import = st.tabs(
 with tab_import:
     runs_ui.import_checkpoint(store)
 with tab_manage:
-    if info.kind == "forecaster":
-        runs_ui.manage(store, info)
-    else:
-        st.info(f"'{info.name}' is a {info.kind} run: open it from the page that made it.")
-    if state.current_run() is not None:
-        links = [("gates.py", "See its gates"), ("stocks.py", "Forecast with it")]
-        for page, text in links:
-            if (PAGES_DIR / page).exists():
-                st.page_link(PAGES_DIR / page, label=text, icon=":material/arrow_forward:")
+    runs_ui.manage(store, info)
 
 with tab_compare:
-    if forecasters:
-        runs_ui.compare(store, forecasters)
+    if known:
+        runs_compare.compare(store, known)
     else:
-        st.info("No forecaster runs to compare yet.")
+        st.info("No runs to compare yet.")
 
 with tab_export:
-    if info.kind == "forecaster":
-        st.caption(f"Exporting **{info.name}** (pick another run above the tabs).")
-        runs_ui.export(store, info)
-    else:
-        st.info("Only forecaster runs can be exported for now.")
+    st.caption(f"Exporting **{info.name}** (pick another run above the tabs).")
+    runs_ui.export(store, info)

@@ -47,6 +47,8 @@ def live() -> None:
     snap = job.snapshot() if job is not None else {}
     if snap.get("status") == "failed":
         st.error(f"Training failed: {snap.get('message')}", icon=":material/error:")
+    if snap.get("save_warning") and job.result is run:  # trained, but not in the runs folder
+        st.warning(snap["save_warning"], icon=":material/save:")
     if job is not None and not job.done:
         step, steps = snap.get("step", 0), snap.get("steps") or 1
         st.progress(min(step / steps, 1.0), text=f"{snap['name']}: step {step:,} of {steps:,}")
@@ -113,3 +115,4 @@ with save_tab:
         "The file holds the settings, vocabulary, weights and training history (no code, no "
         "corpus); load it above to generate again. It loads with `torch.load(weights_only=True)`."
     )
+    text_ui.save_status(run)

@@ -48,10 +48,11 @@ def list_runs(args: argparse.Namespace) -> int:
             print(f"{r['id']}  BROKEN: {r['broken']}")
             continue
         loss = f"{r['best_val_loss']:.4g}" if r["best_val_loss"] is not None else "-"
+        loss = f"{loss} ({r['units']})" if r["best_val_loss"] is not None else loss
         pin = " [pinned]" if r["pinned"] else ""
         print(
-            f"{r['id']}  {r['created']}  {r['model']:<12} best val {loss:<8} "
-            f"{r['data']}  '{r['name']}'{pin}"
+            f"{r['id']}  {r['created']}  {r['kind']:<10} {r['model']:<12} best val "
+            f"{loss:<20} {r['data']}  '{r['name']}'{pin}"
         )
     return 0
 
@@ -74,14 +75,34 @@ def export(args: argparse.Namespace) -> int:
     if not args.onnx and not args.checkpoint:
         print("error: give --onnx OUT and/or --checkpoint OUT", file=sys.stderr)
         return 2
+    from core import run_kinds
+
     store, run_id = _resolve(args.run)
-    src = store.checkpoint_path(run_id, args.weights)  # RunError (a ValueError) -> exit 2
-    out: dict = {"run": run_id, "checkpoint_source": str(src)}
+    info = store.get(run_id)  # RunError (a ValueError) -> exit 2
+    kind = run_kinds.info_kind(info)
+    if kind is None:
+        why = info.broken or f"its kind {info.kind!r} is unknown to this LSTM Lab"
+        print(f"error: run '{info.name}' cannot be exported: {why}", file=sys.stderr)
+        return 2
+    if args.onnx and not kind.onnx:
+        print(
+            f"error: run '{info.name}' is a {kind.label}: ONNX export is for forecasters only "
+            "(export its checkpoint with --checkpoint)",
+            file=sys.stderr,
+        )
+        return 2
+    out: dict = {"run": run_id, "kind": kind.kind}
+    if kind.kind == "forecaster":
+        src = store.checkpoint_path(run_id, args.weights)
+        out["checkpoint_source"], data = str(src), src.read_bytes()
+    else:
+        data = kind.checkpoint_bytes(store, run_id)
+        out["checkpoint_source"] = str(store.payload_path(run_id))
     if args.checkpoint:
-        write_atomic(src.read_bytes(), args.checkpoint)
+        write_atomic(data, args.checkpoint)
         out["checkpoint"] = str(Path(args.checkpoint).resolve())
     if args.onnx:
-        ckpt = load_dict(src)
+        ckpt = load_dict(data)
         model = model_from_dict(ckpt)
         lookback = ckpt["data_cfg"]["lookback"]
         try:

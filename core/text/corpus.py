@@ -49,11 +49,13 @@ class Corpus:
 
     def info(self) -> dict:
         """Plain, JSON-able description (what a checkpoint keeps instead of the text)."""
+        raw = self.text.encode("utf-8")
         return {
             "name": self.name,
             "provenance": dict(self.provenance),
-            "fingerprint": self.fingerprint(),
+            "fingerprint": hashlib.sha256(raw).hexdigest(),  # = self.fingerprint()
             "chars": len(self.text),
+            "bytes": len(raw),  # UTF-8 size
         }
 
 

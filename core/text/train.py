@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,6 +46,7 @@ class TextRun:
     history: list[dict] = field(default_factory=list)
     samples: list[dict] = field(default_factory=list)  # {"step", "text"} live samples
     result: dict = field(default_factory=dict)  # reason, message, seconds, device, steps
+    extras: dict = field(default_factory=dict)  # session notes (saved_run_id), not saved
 
     @property
     def n_params(self) -> int:
@@ -260,11 +262,27 @@ def _message(reason: str, steps: int, val_bpc: float | None, baselines: dict) ->
     )
 
 
-def text_task(corpus: Corpus, model_cfg: CharModelConfig, train_cfg: CharTrainConfig):
-    """A function for ``core.jobs.Job``: builds and trains in the background."""
+def text_task(
+    corpus: Corpus,
+    model_cfg: CharModelConfig,
+    train_cfg: CharTrainConfig,
+    store: Any = "default",
+    session: str | None = None,
+):
+    """A function for ``core.jobs.Job``: builds and trains in the background.
+
+    When training ends (done or stopped) the run is saved to ``store`` as kind "text"
+    (a ``core.runs.RunStore``; "default" = the runs folder, None = not saved); a failed
+    save is published as ``save_warning`` and the trained run is still returned.
+    """
+    from core.autosave import AutoSave
+
+    autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 
     def task(ctx) -> TextRun:
         run, train_ids, val_ids = build_text_run(corpus, model_cfg, train_cfg)
-        return fit_text(run, train_ids, val_ids, ctx)
+        run = fit_text(run, train_ids, val_ids, ctx)
+        autosave.finish(run, ctx)
+        return run
 
     return task
