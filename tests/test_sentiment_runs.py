@@ -140,9 +140,10 @@ def test_the_checkpoint_holds_plain_data_and_round_trips(tmp_path, run):
     info = kind.save(RunStore(tmp_path), back, origin="imported").info
     assert info.meta["dataset"]["fingerprint"] == DATA.fingerprint()
     assert info.meta["dataset"]["rows"] == 1000 and info.meta["origin"] == "imported"
-    assert kind.checkpoint_bytes(RunStore(tmp_path), info.id) == RunStore(
-        tmp_path
-    ).payload_path(info.id).read_bytes()
+    assert (
+        kind.checkpoint_bytes(RunStore(tmp_path), info.id)
+        == RunStore(tmp_path).payload_path(info.id).read_bytes()
+    )
     same_classifier(run, load_sentiment(RunStore(tmp_path).payload_path(info.id)))
 
 
@@ -178,8 +179,11 @@ WEIGHTS = "the checkpoint's weights do not fit its model settings: "
             "the file is truncated or damaged (its archive index is missing): download or copy "
             "it again",
         ),
-        ("vocab", WEIGHTS + "the vocabulary has 499 words (with <pad> and <unk>) but the "
-         "model expects 502"),  # fmt: skip
+        (
+            "vocab",
+            WEIGHTS + "the vocabulary has 499 words (with <pad> and <unk>) but the "
+            "model expects 502",
+        ),
         ("classes", WEIGHTS + "3 class names but the model has 2 outputs"),
         ("weights", WEIGHTS + "Error(s) in loading state_dict for SentimentClassifier:"),
         ("no-results", "the checkpoint lacks its 'results' entry"),
