@@ -43,7 +43,7 @@ from core.forecast import ForecastRun
 from core.run_files import CheckpointKeeper, default_name
 from core.runs import RunInfo, RunStore, SaveResult
 
-KIND_MODULES: tuple[str, ...] = ("core.text.runs",)  # modules that register a kind
+KIND_MODULES: tuple[str, ...] = ("core.text.runs", "core.sentiment.runs")  # they register
 _KINDS: dict[str, RunKind] = {}
 _loaded = False
 
@@ -218,11 +218,16 @@ def _shown(value: Any) -> str:
     return repr(re.sub(r"[^\w/.+-]", "?", str(value))[:60])
 
 
+def _listed(items: list[str]) -> str:
+    """'a', 'b' and 'c'."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
 def read_checkpoint(source: Any) -> tuple[RunKind, dict]:
     """Read any checkpoint file safely and find its kind from its ``format`` field."""
     ckpt = ckpt_io.read_dict(source)
     fmt = ckpt.get("format") if isinstance(ckpt, dict) else None
-    known = " and ".join(repr(f) for f in formats())
+    known = _listed([repr(f) for f in formats()])
     if fmt is None:
         raise CheckpointError(
             "this file is a PyTorch file but not an LSTM Lab checkpoint (it has no 'format' "

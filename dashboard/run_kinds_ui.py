@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dashboard import state, text_ui
+from dashboard import sentiment_ui, state, text_ui
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
@@ -66,6 +66,8 @@ def details_markdown(kind: str, m: dict, size: str) -> str:
     """The Details expander of the Runs page: data, training, weights (from meta.json)."""
     ds, fit = m.get("dataset") or {}, m.get("fit") or {}
     device = (fit.get("device") or {}).get("label", "?")
+    if kind == "sentiment":
+        return _sentiment_details(m, size)
     if kind == "text":
         base = m.get("baselines") or {}
         return (
@@ -90,6 +92,26 @@ def details_markdown(kind: str, m: dict, size: str) -> str:
     )
 
 
+def _sentiment_details(m: dict, size: str) -> str:
+    ds, fit, test = m.get("dataset") or {}, m.get("fit") or {}, m.get("test") or {}
+    device = (fit.get("device") or {}).get("label", "?")
+    acc = {k: (test.get(k) or {}).get("accuracy") for k in ("model", "bag_of_words", "majority")}
+    counts = ", ".join(f"{c} {_num(n, ',')}" for c, n in (ds.get("counts") or {}).items())
+    return (
+        f"- **Data**: {ds.get('name', '?')}, {_num(ds.get('rows'), ',')} sentences ({counts}) "
+        f"· sha256 `{str(ds.get('fingerprint', ''))[:12]}` · vocabulary "
+        f"{_num(ds.get('vocab_size'), ',')} words\n"
+        f"- **Training**: {m.get('n_epochs', '?')} epochs in {_num(fit.get('seconds'), '.1f')} s "
+        f"on {device} · {fit.get('message', '')}\n"
+        f"- **Best validation**: {_num(fit.get('best_val_loss'), '.3f', '-')} nats "
+        f"(cross-entropy), accuracy {_num(fit.get('best_val_acc'), '.1%', '-')} at epoch "
+        f"{fit.get('best_epoch') or '-'}\n"
+        f"- **Test accuracy** ({_num(test.get('n'), ',')} held-out sentences): model "
+        f"{_num(acc['model'], '.1%')}, bag of words {_num(acc['bag_of_words'], '.1%')}, "
+        f"majority class {_num(acc['majority'], '.1%')} · {size} on disk"
+    )
+
+
 register_ui(
     "forecaster",
     KindUI(
@@ -106,5 +128,14 @@ register_ui(
         current=text_ui.current_run,
         role="text model",
         pages=(("text.py", "Generate with it on the Text generation page"),),
+    ),
+)
+register_ui(
+    "sentiment",
+    KindUI(
+        set_current=sentiment_ui.set_run,
+        current=sentiment_ui.current_run,
+        role="sentiment model",
+        pages=(("sentiment.py", "Classify sentences with it on the Sentiment page"),),
     ),
 )

@@ -34,7 +34,8 @@ def compare(store: RunStore, runs: list[RunInfo]) -> None:
             "Kind of runs", present, default=present[0], key="runs-compare-kind",
             format_func=lambda k: f"{k} ({run_kinds.get(k).units})",
             help="Runs of different kinds measure different losses (scaled MSE for "
-            "forecasters, bits per character for text models): they are compared apart.",
+            "forecasters, bits per character for text models, cross-entropy and accuracy "
+            "for sentiment models): they are compared apart.",
         ) or present[0]  # fmt: skip
     same = [r for r in runs if r.kind == kind]
     COMPARERS.get(kind, compare_other)(store, same)

@@ -197,6 +197,9 @@ def export(store: RunStore, info: RunInfo) -> None:
     ds = info.meta.get("dataset") or {}
     if kind.kind == "forecaster":
         what = f"Weights, settings, scalers and the training data ({ds.get('rows')} rows)"
+    elif kind.kind == "sentiment":
+        n = (info.meta.get("test") or {}).get("n")
+        what = f"Settings, weights, vocabulary, history and the {n} test sentences"
     else:
         what = f"Settings, weights and history of this {kind.label} ({kind.format}, no data)"
     c1, c2, _ = st.columns([1, 1, 2])
@@ -260,8 +263,9 @@ def export(store: RunStore, info: RunInfo) -> None:
 def import_checkpoint(store: RunStore) -> None:
     """Restore a run from an uploaded checkpoint; anything else is refused with the reason."""
     st.caption(
-        "Only checkpoints written by LSTM Lab are accepted: forecasters and text models "
-        f"({', '.join(f'`{f}`' for f in run_kinds.formats())}). They are read with "
+        "Only checkpoints written by LSTM Lab are accepted: "
+        f"{', '.join(f'{k.label}s (`{k.format}`)' for k in run_kinds.kinds().values())}. "
+        "They are read with "
         "`torch.load(weights_only=True)`: files carrying code, truncated files and weights "
         "that do not fit their settings are refused."
     )

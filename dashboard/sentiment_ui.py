@@ -6,6 +6,7 @@ Every widget key starts with ``sent-`` so the groups never clash with other page
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -28,10 +29,34 @@ UPLOADS_KEY = "sentiment_uploads"  # name -> TextDataset uploaded in this sessio
 LAST_UPLOAD_KEY = "sentiment_last_upload"  # (file_id, name, size) of the upload taken in
 DATA_WIDGET = "sent-data"
 UPLOAD_PREFIX = "your file: "
+RUNS_PAGE = Path(__file__).resolve().parent.parent / "pages" / "runs.py"
 
 
 def current_run() -> SentimentRun | None:
     return st.session_state.get(RUN_KEY)
+
+
+def set_run(run: SentimentRun) -> None:
+    """Make a run (trained here, opened or imported on the Runs page) the session's model."""
+    st.session_state[RUN_KEY] = run
+
+
+def save_status(run: SentimentRun) -> None:
+    """Where the session's classifier is kept: its run in the runs folder, or not."""
+    run_id = run.extras.get("saved_run_id")
+    if "checkpoint_dataset" in run.dataset.provenance:
+        st.caption(
+            "Opened from a checkpoint: its test sentences, scores and history travel with it; "
+            "the training sentences do not."
+        )
+    if not run_id:
+        st.caption("This classifier is not in the runs folder (saving is off or failed).")
+        return
+    st.caption(
+        f"Saved in the runs folder as run `{run_id}`: rename, pin, compare or export it on the "
+        "Runs page, and open it again in any later session."
+    )
+    st.page_link(str(RUNS_PAGE), label="Go to the Runs page", icon=":material/inventory_2:")
 
 
 def uploads() -> dict[str, TextDataset]:

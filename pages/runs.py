@@ -65,7 +65,8 @@ else:
             "best_val_loss": st.column_config.NumberColumn(
                 "best val loss",
                 help="lowest validation loss, in the units of the next column: MSE of the "
-                "scaled target for forecasters, bits per character for text models",
+                "scaled target for forecasters, bits per character for text models, "
+                "cross-entropy in nats for sentiment models",
                 format="%.4g",
             ),
             "data": st.column_config.TextColumn("data / corpus"),

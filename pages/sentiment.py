@@ -60,6 +60,8 @@ def live() -> None:
             job.stop()
     if snap["status"] == "failed":
         st.error(f"Training failed: {snap.get('message')}", icon=":material/error:")
+    if snap.get("save_warning") and job.result is ui.current_run():  # trained, not saved
+        st.warning(snap["save_warning"], icon=":material/save:")
     elif snap.get("message"):
         st.caption(snap["message"])
     if snap.get("history") or snap.get("baselines"):
@@ -86,6 +88,7 @@ st.caption(
     f"({run.fit.device.get('label', '')}) · vocabulary {len(run.prepared.vocab):,} words, "
     f"{run.prepared.oov_rate('test'):.1%} of test words read as `<unk>`"
 )
+ui.save_status(run)
 majority = res["majority"]["accuracy"]
 metric_row(
     {

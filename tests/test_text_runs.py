@@ -152,6 +152,9 @@ def test_export_bytes_of_a_text_run_are_its_charlm_checkpoint(tmp_path, text_run
     same_generation(text_run, imported)
 
 
+KNOWN = "'lstm-lab/forecaster', 'lstm-lab/charlm' and 'lstm-lab/sentiment' checkpoints"
+
+
 def _torch_bytes(obj) -> bytes:
     buf = io.BytesIO()
     torch.save(obj, buf)
@@ -162,24 +165,24 @@ def _torch_bytes(obj) -> bytes:
     ("obj", "message"),
     [
         (
-            {"format": "lstm-lab/sentiment", "version": 1},
-            "this checkpoint's format is 'lstm-lab/sentiment', which this LSTM Lab cannot open; "
-            "it imports 'lstm-lab/forecaster' and 'lstm-lab/charlm' checkpoints",
+            {"format": "lstm-lab/translator", "version": 1},
+            "this checkpoint's format is 'lstm-lab/translator', which this LSTM Lab cannot open; "
+            "it imports " + KNOWN,
         ),
         (
             {"format": "[click](http://x) <b>"},
             "this checkpoint's format is '?click??http?//x???b?', which this LSTM Lab cannot "
-            "open; it imports 'lstm-lab/forecaster' and 'lstm-lab/charlm' checkpoints",
+            "open; it imports " + KNOWN,
         ),
         (
             {"weights": torch.ones(2)},
             "this file is a PyTorch file but not an LSTM Lab checkpoint (it has no 'format' "
-            "field); LSTM Lab imports 'lstm-lab/forecaster' and 'lstm-lab/charlm' checkpoints",
+            "field); LSTM Lab imports " + KNOWN,
         ),
         (
             [1, 2, 3],
             "this file is a PyTorch file but not an LSTM Lab checkpoint (it has no 'format' "
-            "field); LSTM Lab imports 'lstm-lab/forecaster' and 'lstm-lab/charlm' checkpoints",
+            "field); LSTM Lab imports " + KNOWN,
         ),
     ],
     ids=["other-lstm-lab-format", "markup-in-format", "no-format", "not-a-dict"],

@@ -118,12 +118,13 @@ def test_a_charlm_checkpoint_is_imported_and_unknown_formats_refused(app, store,
         torch.testing.assert_close(a, b, rtol=0, atol=0)
 
     buf = io.BytesIO()
-    torch.save({"format": "lstm-lab/sentiment", "version": 1}, buf)
+    torch.save({"format": "lstm-lab/translator", "version": 1}, buf)
     at.file_uploader(key="runs-upload").set_value(("s.pt", buf.getvalue(), "application/x"))
     at.button(key="runs-import").click().run()
     assert [e.value for e in at.error] == [
-        "this checkpoint's format is 'lstm-lab/sentiment', which this LSTM Lab cannot open; "
-        "it imports 'lstm-lab/forecaster' and 'lstm-lab/charlm' checkpoints"
+        "this checkpoint's format is 'lstm-lab/translator', which this LSTM Lab cannot open; "
+        "it imports 'lstm-lab/forecaster', 'lstm-lab/charlm' and 'lstm-lab/sentiment' "
+        "checkpoints"
     ]
     assert at.session_state["text_run"] is current and len(store.list()) == 1  # nothing lost
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,7 @@ class SentimentRun:
     prepared: PreparedText
     fit: FitResult | None = None
     results: dict = field(default_factory=dict)  # "model" / "majority" / "bag_of_words"
+    extras: dict = field(default_factory=dict)  # session notes (saved_run_id), not saved
 
     @property
     def n_params(self) -> int:
@@ -228,9 +230,23 @@ def fit_sentiment(
 
 
 def sentiment_task(
-    dataset: TextDataset, text_cfg: TextConfig, model_cfg: ClassifierConfig, train_cfg: TrainConfig
+    dataset: TextDataset,
+    text_cfg: TextConfig,
+    model_cfg: ClassifierConfig,
+    train_cfg: TrainConfig,
+    store: Any = "default",
+    session: str | None = None,
 ):
-    """A function for ``core.jobs.Job``: baselines first (published at once), then training."""
+    """A function for ``core.jobs.Job``: baselines first (published at once), then training.
+
+    When training ends (done or stopped after at least one epoch) the run is saved to
+    ``store`` as kind "sentiment" (a ``core.runs.RunStore``; "default" = the runs folder,
+    None = not saved); a failed save is published as ``save_warning`` and the trained run
+    is still returned.
+    """
+    from core.autosave import AutoSave
+
+    autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 
     def task(ctx) -> SentimentRun:
         from core.jobs import ProgressCallback
@@ -243,6 +259,8 @@ def sentiment_task(
         )
         run.results = baseline_scores(run)
         ctx.publish(baselines={k: v["accuracy"] for k, v in run.results.items()})
-        return train_run(run, [ProgressCallback(ctx)], ctx.stop_event)
+        run = train_run(run, [ProgressCallback(ctx)], ctx.stop_event)
+        autosave.finish(run, ctx)
+        return run
 
     return task
