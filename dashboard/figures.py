@@ -112,6 +112,7 @@ def series_figure(
     spans: dict[str, tuple] | None = None,
     title: str | None = None,
     height: int = 300,
+    y_title: str | None = None,
 ) -> go.Figure:
     """A series with optional shaded train/validation/test spans (start, end index labels)."""
     fig = go.Figure(
@@ -133,38 +134,6 @@ def series_figure(
             annotation_position="top left",
             annotation_font_size=11,
         )
-    fig.update_yaxes(title=column)
+    fig.update_yaxes(title=y_title or column)
+    fig.update_xaxes(title=frame.index.name or "step")
     return _layout(fig, title or column, height)
-
-
-def prediction_figure(df: pd.DataFrame, title: str, height: int = 360) -> go.Figure:
-    """Truth vs one-step predictions vs the naive last-value baseline."""
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=df.index,
-            y=df["truth"],
-            name="truth",
-            mode="lines",
-            line=dict(color=COLORS["truth"], width=1.6),
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=df.index,
-            y=df["prediction"],
-            name="model",
-            mode="lines",
-            line=dict(color=COLORS["model"], width=1.4),
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=df.index,
-            y=df["naive"],
-            name="naive (last value)",
-            mode="lines",
-            line=dict(color=COLORS["naive"], width=1, dash="dot"),
-        )
-    )
-    return _layout(fig, title, height)

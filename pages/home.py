@@ -57,7 +57,9 @@ with col_start:
     st.caption(preset["help"])
 
 st.plotly_chart(
-    series_figure(sample.frame, "Close", title="MSFT close (offline sample, USD)"),
+    series_figure(
+        sample.frame, "Close", title="MSFT daily close, offline sample", y_title="close (USD)"
+    ),
     width="stretch",
     key="home-series",
 )
