@@ -140,6 +140,15 @@ def _fmt_s(seconds: float | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+KIND_WORDS = {  # job kind -> the page it belongs to, as the sidebar names it
+    "train": "Train",
+    "stocks": "Stocks",
+    "compare": "RNN vs GRU vs LSTM",
+    "text": "Text generation",
+    "sentiment": "Sentiment",
+}
+
+
 @st.fragment(run_every=1.0)
 def sidebar_status() -> None:
     """Shown on every page: what this session's jobs are doing."""
@@ -154,7 +163,7 @@ def sidebar_status() -> None:
         status = snap["status"]
         epochs = snap.get("epochs") or 0
         epoch = snap.get("epoch") or 0
-        label = f"**{kind}** · {snap['name']}"
+        label = f"**{KIND_WORDS.get(kind, kind)}** · {snap['name']}"
         if status in FINISHED:
             icon = {  # material icons: emoji need a font the server's browser may lack
                 "done": ":material/check_circle:",

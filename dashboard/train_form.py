@@ -20,6 +20,15 @@ from core.presets import PRESETS
 from dashboard import state
 
 SAVED_KEY = "_train_settings"
+# kept across page visits besides DEFAULTS and the preset's keys (non-widget keys included)
+REMEMBERED = (
+    "train-source",
+    "train-target",
+    "train-rows",
+    "train-normalize",
+    "train-normalize-for",
+    "train-columns-for",
+)
 SYNTHETIC_LABEL = "Synthetic series (generated)"
 SYN_DEFAULTS: dict[str, dict[str, float]] = {  # the generators' own defaults
     "sine": {"period": 50.0, "amplitude": 1.0, "noise": 0.0},
@@ -79,8 +88,57 @@ def restore() -> None:
 
 def remember() -> None:
     """Call last: keep the current widget values for the next visit to the page."""
-    keys = {*DEFAULTS, *_preset_values("quick demo"), "train-source", "train-target", "train-rows"}
+    keys = {*DEFAULTS, *_preset_values("quick demo"), *REMEMBERED}
     st.session_state[SAVED_KEY] = {k: st.session_state[k] for k in keys if k in st.session_state}
+
+
+SINE_DEMO: dict[str, Any] = {"kind": "noisy_sine", "n": 1000, "seed": 0}
+SINE_DEMO |= SYN_DEFAULTS["noisy_sine"]  # period 50, amplitude 1, noise 0.2
+SINE_DATA = DataConfig(target="value", lookback=30, horizon=1)  # level windows: a pattern to learn
+
+
+def sine_demo_dataset() -> Dataset:
+    """The noisy sine of Home's "watch it learn" demo (the same as the form generates)."""
+    params = tuple(sorted((k, v) for k, v in SINE_DEMO.items() if k not in ("kind", "n", "seed")))
+    return _synthetic(SINE_DEMO["kind"], SINE_DEMO["n"], SINE_DEMO["seed"], params)
+
+
+def use_sine_demo() -> None:
+    """Button callback: switch the form's data to the noisy sine, keep the model settings."""
+    load_form(SYNTHETIC_LABEL, SINE_DATA, None, SINE_DEMO)
+
+
+def load_form(
+    source: str, data_cfg: DataConfig, preset: str | None, syn: dict | None = None
+) -> None:
+    """Fill the form with the settings of a run started elsewhere (Home's one-click demos).
+
+    ``source`` is a data-source label (a session dataset name or ``SYNTHETIC_LABEL``);
+    ``syn`` = generator settings {"kind", "n", "seed", **params} for a synthetic source;
+    ``preset`` also fills the model settings. The form then shows what is training, and
+    pressing Train again repeats it.
+    """
+    values: dict[str, Any] = {
+        "train-source": source,
+        "train-rows": "all",
+        "train-target": data_cfg.target,
+        "train-features": list(data_cfg.features),
+        "train-lookback": data_cfg.lookback,
+        "train-horizon": data_cfg.horizon,
+        "train-val": data_cfg.val_fraction,
+        "train-test": data_cfg.test_fraction,
+        "train-normalize": data_cfg.normalize,
+    }
+    if preset is not None:  # None: keep the model and training settings as they are
+        values |= {"train-preset": preset, **_preset_values(preset)}
+    if syn is not None:
+        values |= {f"train-syn-{k}": v for k, v in syn.items()}
+        values["train-normalize-for"] = f"synthetic {syn['kind']}"  # core.data.synthetic's name
+    else:
+        values["train-normalize-for"] = source
+    values["train-columns-for"] = None  # recorded again when the page draws the source
+    st.session_state.update(values)
+    st.session_state[SAVED_KEY] = {**st.session_state.get(SAVED_KEY, {}), **values}
 
 
 def _ensure_choice(key: str, options: list, fallback: Any) -> None:
@@ -149,6 +207,7 @@ def _doc_line(kind: str) -> str:
 def data_settings(ds: Dataset) -> DataConfig | str:
     """Target, features, window and split; the config or the message of what is wrong."""
     cols = ds.columns
+    _preselect_columns(ds)
     _ensure_choice("train-target", cols, "Close" if "Close" in cols else cols[0])
     st.session_state["train-features"] = [
         c for c in st.session_state.get("train-features", []) if c in cols
@@ -179,6 +238,26 @@ def data_settings(ds: Dataset) -> DataConfig | str:
         )
     except ValueError as e:
         return str(e)
+
+
+def _preselect_columns(ds: Dataset) -> None:
+    """On switching to an uploaded dataset, choose the target and inputs saved with it.
+
+    The upload page records them in the provenance (``features`` = target + extra inputs).
+    They are applied when the data source changes to that dataset (or it was replaced by a
+    new upload), not on every rerun, so the user's own choice afterwards stays.
+    """
+    prov = ds.provenance
+    features = [c for c in prov.get("features") or [] if c in ds.columns]
+    stamp = [ds.name, prov.get("sha256"), prov.get("target"), features]
+    if st.session_state.get("train-columns-for") == stamp:
+        return
+    st.session_state["train-columns-for"] = stamp
+    if prov.get("kind") != "upload" or prov.get("target") not in ds.columns:
+        return
+    st.session_state["train-target"] = prov["target"]
+    # the target alone is the default input ("the target only"); otherwise keep the list
+    st.session_state["train-features"] = [] if features == [prov["target"]] else features
 
 
 NORMALIZE_LABELS = {

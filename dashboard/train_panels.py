@@ -9,13 +9,14 @@ import streamlit as st
 
 from core.forecast import ForecastRun
 from core.jobs import DONE, FAILED, FINISHED, STOPPED, Job
-from core.live import out_of_range_share
 from core.trainer import DIVERGED
 from dashboard.figures import loss_figure
 from dashboard.train_figures import forecast_figure, optimizer_figure, scores_table
+from dashboard.train_notes import SPAN_WORDS, run_notes
 from dashboard.ui import metric_row
 
 LIVE_FIGS_KEY = "_train_live_figures"  # (signature, loss figure, optimizer figure)
+WINDOW_WORDS = {"level": "raw values", "diff": "changes", "ratio": "relative changes"}
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -112,7 +113,8 @@ def run_results(run: ForecastRun) -> None:
     bidir = ", bidirectional" if m.bidirectional else ""
     layers = f"{m.num_layers}×{m.cell.upper()}({m.hidden_size}{bidir})"
     st.caption(
-        f"{run.dataset.name} · target {d.target} · T={d.lookback}, K={d.horizon} · {layers} · "
+        f"{run.dataset.name} · target {d.target} · T={d.lookback}, K={d.horizon} · "
+        f"{WINDOW_WORDS.get(d.normalize, d.normalize)} · {layers} · "
         f"{run.n_params:,} parameters · {fit.message if fit else 'untrained'}"
         + (f" · {fit.device.get('label', '')}" if fit and fit.device else "")
     )
@@ -125,23 +127,14 @@ def run_results(run: ForecastRun) -> None:
         return
     st.plotly_chart(forecast_figure(spans, d.target), width="stretch", key="train-run-forecast")
     table = scores_table({s: run.scores(s) for s in spans})
-    st.dataframe(table.style.format(precision=4), width="stretch")
+    st.dataframe(table.style.format(precision=4, na_rep="n/a"), width="stretch")
     st.caption(
-        "Each prediction only used inputs up to the day before its target (the first of the "
+        "Each prediction only used inputs up to the step before its target (the first of the "
         "K horizon steps is shown). MAE ratio = model MAE / naive MAE: below 1 the network "
         "beats repeating the last value; on daily prices about 1.0 is the honest expectation."
     )
-    outside = {s: out_of_range_share(run, s) for s in spans}
-    worst = max(outside, key=outside.get)
-    if outside[worst] > 0.2:
-        st.warning(
-            f"{outside[worst]:.0%} of the {'validation' if worst == 'val' else 'test'} targets lie "
-            "outside the range seen in training. Recurrent networks with saturating units "
-            "rarely predict beyond that range, so errors there are large whatever the model "
-            "size: choose a shorter, more recent history (Data → History) or a series "
-            "without a strong trend.",
-            icon=":material/trending_up:",
-        )
+    ratios = {s: float(table.loc[SPAN_WORDS[s], "MAE ratio"]) for s in spans}
+    run_notes(run, {s: r for s, r in ratios.items() if math.isfinite(r)})
 
 
 def job_view(job: Job | None) -> bool:

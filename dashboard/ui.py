@@ -14,7 +14,8 @@ def device_caption() -> str:
     dev = resolve_device("auto")
     info = describe_device(dev)
     if info["type"] == "cpu":
-        return f"CPU, {default_threads()} training thread(s) of {info['cores']} cores"
+        n = default_threads()
+        return f"CPU, {n} training thread{'s' if n != 1 else ''} of {info['cores']} cores"
     return info["label"]
 
 
