@@ -40,9 +40,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(ROOT / "artifacts" / "screenshots"))
     ap.add_argument("--pages", default="", help="comma-separated url paths (default: all)")
-    ap.add_argument("--train", action="store_true", help="train the quick demo first")
+    ap.add_argument("--train", action="store_true", help="train a one-click demo first")
+    ap.add_argument("--demo", default="Train the quick demo on MSFT",
+                    help="the Home button to click with --train")  # fmt: skip
     ap.add_argument("--wait", type=float, default=3.0, help="seconds to let charts settle")
-    ap.add_argument("--height", type=int, default=2400, help="viewport height in pixels")
+    ap.add_argument(
+        "--height",
+        type=int,
+        default=2400,
+        help="viewport height in pixels (long pages such as Train need ~4600)",
+    )
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,7 +74,7 @@ def main() -> None:
             page.goto(url)
             wait_ready(page)
             if args.train:
-                page.get_by_role("button", name="Train the quick demo on MSFT").click()
+                page.get_by_role("button", name=args.demo).click()
                 time.sleep(25)
             links = page.locator("[data-testid='stSidebarNav'] a")
             paths = [links.nth(i).get_attribute("href") for i in range(links.count())] or [url]
