@@ -43,7 +43,11 @@ from core.forecast import ForecastRun
 from core.run_files import CheckpointKeeper, default_name
 from core.runs import RunInfo, RunStore, SaveResult
 
-KIND_MODULES: tuple[str, ...] = ("core.text.runs", "core.sentiment.runs")  # they register
+KIND_MODULES: tuple[str, ...] = (  # they register
+    "core.text.runs",
+    "core.sentiment.runs",
+    "core.compare_runs",
+)
 _KINDS: dict[str, RunKind] = {}
 _loaded = False
 

@@ -16,7 +16,7 @@ from core import checkpoint as ckpt_io
 from core import run_kinds
 from core.onnx_export import ExportError, available, export_onnx, onnx_parity
 from core.runs import RunError, RunInfo, RunStore
-from dashboard import run_kinds_ui, state
+from dashboard import compare_runs_ui, run_kinds_ui, state
 
 FLASH_KEY = "_runs_flash"
 CONFIRM_KEY = "_runs_confirm_delete"
@@ -192,6 +192,9 @@ def export(store: RunStore, info: RunInfo) -> None:
     kind = run_kinds.info_kind(info)
     if kind is None:
         st.info(f"'{info.name}' is a {info.kind} run: this version of LSTM Lab cannot export it.")
+        return
+    if getattr(kind, "export_json", False):  # a summary without weights (comparisons)
+        compare_runs_ui.export(store, info, kind)
         return
     slug = _slug(info.name)
     ds = info.meta.get("dataset") or {}
