@@ -173,6 +173,7 @@ class CompareKind(RunKind):
     units = UNITS  # the task's loss: MSE or cross-entropy, as the task says
     run_type = CompareSummary
     export_json = True  # the Runs page exports the JSON summary (there are no weights)
+    exported = False  # no checkpoint file to download: not listed among import formats
 
     def to_payload(self, run: CompareSummary) -> dict:
         return run.to_dict()

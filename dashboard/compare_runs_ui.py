@@ -44,7 +44,8 @@ def show_opened(summary: CompareSummary, draw: Callable[[dict], None]) -> None:
     run_id = summary.extras.get("saved_run_id", "?")
     stopped = " It was stopped before the end." if summary.stopped else ""
     st.info(
-        f"Showing the saved comparison `{run_id}` ({len(summary.archs)} architecture(s), "
+        f"Showing the saved comparison `{run_id}`: {summary.task.get('title', '?')} "
+        f"({len(summary.archs)} architecture(s), "
         f"{summary.seconds:.1f} s of training).{stopped} Press **Compare** to train a new one.",
         icon=":material/inventory_2:",
     )

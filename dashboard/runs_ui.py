@@ -265,9 +265,10 @@ def export(store: RunStore, info: RunInfo) -> None:
 
 def import_checkpoint(store: RunStore) -> None:
     """Restore a run from an uploaded checkpoint; anything else is refused with the reason."""
+    kinds = [k for k in run_kinds.kinds().values() if k.exported]
     st.caption(
         "Only checkpoints written by LSTM Lab are accepted: "
-        f"{', '.join(f'{k.label}s (`{k.format}`)' for k in run_kinds.kinds().values())}. "
+        f"{', '.join(f'{k.label}s (`{k.format}`)' for k in kinds)}. "
         "They are read with "
         "`torch.load(weights_only=True)`: files carrying code, truncated files and weights "
         "that do not fit their settings are refused."

@@ -172,3 +172,4 @@ def test_the_kind_is_registered(result):
         "comparison", False, "validation loss (task units)",
     )  # fmt: skip
     assert "core.compare_runs" in run_kinds.KIND_MODULES
+    assert FORMAT not in run_kinds.formats()  # no checkpoint to download, so none advertised
