@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -139,6 +140,7 @@ class CompareResult:
     results: list[ArchResult]
     stopped: bool = False
     seconds: float = 0.0
+    extras: dict = field(default_factory=dict)  # saved_run_id once its summary is saved
 
     def by_label(self) -> dict[str, ArchResult]:
         return {r.spec.label: r for r in self.results}
@@ -376,9 +378,20 @@ def compare_job(
     specs: Sequence[ArchSpec],
     hidden_size: int,
     train_cfg: TrainConfig,
+    store: Any = "default",
+    session: str | None = None,
 ):
     """A function for ``core.jobs.Job``: builds the task inside the job, then compares,
-    publishing through a :class:`JobPublisher`."""
+    publishing through a :class:`JobPublisher`.
+
+    When it ends (done, or stopped after at least one epoch) its summary is saved to
+    ``store`` as kind "compare" (``core.compare_runs``; "default" = the runs folder, None =
+    not saved); a failed save is published as ``save_warning`` and the result is still
+    returned."""
+    from core.autosave import AutoSave
+    from core.compare_runs import summarize
+
+    autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 
     def task_fn(ctx) -> CompareResult:
         task = make()
@@ -389,6 +402,10 @@ def compare_job(
             message=f"compared {len(result.results)} architecture(s) in "
             f"{result.seconds:.1f} s" + (" (stopped)" if result.stopped else "")
         )
+        summary = summarize(result)
+        autosave.finish(summary, ctx)
+        if "saved_run_id" in summary.extras:
+            result.extras["saved_run_id"] = summary.extras["saved_run_id"]
         return result
 
     return task_fn

@@ -43,7 +43,11 @@ from core.forecast import ForecastRun
 from core.run_files import CheckpointKeeper, default_name
 from core.runs import RunInfo, RunStore, SaveResult
 
-KIND_MODULES: tuple[str, ...] = ("core.text.runs", "core.sentiment.runs")  # they register
+KIND_MODULES: tuple[str, ...] = (  # they register
+    "core.text.runs",
+    "core.sentiment.runs",
+    "core.compare_runs",
+)
 _KINDS: dict[str, RunKind] = {}
 _loaded = False
 
@@ -57,6 +61,7 @@ class RunKind:
     units: ClassVar[str]  # of meta["fit"]["best_val_loss"] and of the history's losses
     run_type: ClassVar[type]
     onnx: ClassVar[bool] = False  # can the Runs page export it as ONNX
+    exported: ClassVar[bool] = True  # has a checkpoint file users download (and import)
 
     # -- what a kind must say ----------------------------------------------------------------
     def to_payload(self, run: Any) -> dict:
@@ -210,7 +215,9 @@ def for_format(fmt: Any) -> RunKind | None:
 
 
 def formats() -> list[str]:
-    return [k.format for k in kinds().values()]
+    """The checkpoint formats users download and import (a kind kept as a summary only,
+    like comparisons, is still read back from a copied payload.pt, but not advertised)."""
+    return [k.format for k in kinds().values() if k.exported]
 
 
 def _shown(value: Any) -> str:

@@ -137,7 +137,7 @@ class RunInfo:
         """A flat, JSON-able row for tables and the command line."""
         m = self.meta
         mc, ds, fit = m.get("model_cfg") or {}, m.get("dataset") or {}, m.get("fit") or {}
-        model = ""
+        model = str(m.get("model") or "")  # kinds without one model_cfg (comparisons)
         if mc:
             bi = "bi-" if mc.get("bidirectional") else ""
             model = (

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dashboard import sentiment_ui, state, text_ui
+from dashboard import compare_runs_ui, sentiment_ui, state, text_ui
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
@@ -68,6 +68,8 @@ def details_markdown(kind: str, m: dict, size: str) -> str:
     device = (fit.get("device") or {}).get("label", "?")
     if kind == "sentiment":
         return _sentiment_details(m, size)
+    if kind == "compare":
+        return compare_runs_ui.details_markdown(m, size)
     if kind == "text":
         base = m.get("baselines") or {}
         return (
@@ -137,5 +139,14 @@ register_ui(
         current=sentiment_ui.current_run,
         role="sentiment model",
         pages=(("sentiment.py", "Classify sentences with it on the Sentiment page"),),
+    ),
+)
+register_ui(
+    "compare",
+    KindUI(
+        set_current=compare_runs_ui.set_result,
+        current=compare_runs_ui.current_result,
+        role="comparison result",
+        pages=(("compare.py", "See it on the RNN vs GRU vs LSTM page"),),
     ),
 )

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import run_kinds
 from core.runs import RunInfo, RunStore
+from dashboard import compare_runs_ui
 from dashboard.runs_figures import (
     loss_overlay_figure,
     mae_ratio_figure,
@@ -131,4 +132,8 @@ def compare_other(store: RunStore, runs: list[RunInfo]) -> None:
     st.plotly_chart(fig, key=f"runs-overlay-{runs[0].kind}")
 
 
-COMPARERS = {"forecaster": compare_forecasters, "text": compare_text}
+COMPARERS = {
+    "forecaster": compare_forecasters,
+    "text": compare_text,
+    "compare": compare_runs_ui.compare_runs,
+}

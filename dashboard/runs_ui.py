@@ -16,7 +16,7 @@ from core import checkpoint as ckpt_io
 from core import run_kinds
 from core.onnx_export import ExportError, available, export_onnx, onnx_parity
 from core.runs import RunError, RunInfo, RunStore
-from dashboard import run_kinds_ui, state
+from dashboard import compare_runs_ui, run_kinds_ui, state
 
 FLASH_KEY = "_runs_flash"
 CONFIRM_KEY = "_runs_confirm_delete"
@@ -193,6 +193,9 @@ def export(store: RunStore, info: RunInfo) -> None:
     if kind is None:
         st.info(f"'{info.name}' is a {info.kind} run: this version of LSTM Lab cannot export it.")
         return
+    if getattr(kind, "export_json", False):  # a summary without weights (comparisons)
+        compare_runs_ui.export(store, info, kind)
+        return
     slug = _slug(info.name)
     ds = info.meta.get("dataset") or {}
     if kind.kind == "forecaster":
@@ -262,9 +265,10 @@ def export(store: RunStore, info: RunInfo) -> None:
 
 def import_checkpoint(store: RunStore) -> None:
     """Restore a run from an uploaded checkpoint; anything else is refused with the reason."""
+    kinds = [k for k in run_kinds.kinds().values() if k.exported]
     st.caption(
         "Only checkpoints written by LSTM Lab are accepted: "
-        f"{', '.join(f'{k.label}s (`{k.format}`)' for k in run_kinds.kinds().values())}. "
+        f"{', '.join(f'{k.label}s (`{k.format}`)' for k in kinds)}. "
         "They are read with "
         "`torch.load(weights_only=True)`: files carrying code, truncated files and weights "
         "that do not fit their settings are refused."

@@ -8,7 +8,7 @@ import streamlit as st
 from core.compare import compare_job
 from core.compare_reading import read_comparison
 from core.sweep import SweepResult, sweep_job
-from dashboard import jobs, state
+from dashboard import compare_runs_ui, jobs, state
 from dashboard.compare_controls import settings
 from dashboard.compare_figures import (
     gradient_figure,
@@ -18,7 +18,7 @@ from dashboard.compare_figures import (
 )
 
 KIND = "compare"
-RESULT_KEY = "compare_result"  # the session's last finished CompareResult or SweepResult
+RESULT_KEY = compare_runs_ui.RESULT_KEY  # CompareResult, SweepResult or a saved summary
 
 st.title("RNN vs GRU vs LSTM")
 st.markdown(
@@ -103,6 +103,10 @@ def draw_result(snap: dict) -> None:
 @st.fragment(run_every=1.0)
 def live() -> None:
     job = jobs.holder().get(KIND)
+    opened = compare_runs_ui.opened_summary()  # a saved comparison opened on the Runs page
+    if opened is not None and (job is None or job.id in jobs.holder().collected):
+        compare_runs_ui.show_opened(opened, draw_result)
+        return
     if job is None:
         st.info(
             "Pick a task and press **Compare**. The defaults (delayed echo, lag 20, RNN, GRU "
@@ -131,6 +135,10 @@ def live() -> None:
     if job.done:
         jobs.collect_finished()
         result = st.session_state.get(RESULT_KEY)
+        if snap.get("save_warning"):
+            st.warning(snap["save_warning"], icon=":material/save:")
+        elif snap.get("saved_run"):
+            st.caption(f"Saved in the runs folder as run `{snap['saved_run']}` (Runs page).")
         if result is not None and status != "failed":
             st.subheader("What the charts show", anchor=False)
             lines = result.reading() if isinstance(result, SweepResult) else read_comparison(result)
