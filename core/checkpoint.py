@@ -227,12 +227,20 @@ def validate(ckpt: Any) -> dict:
             "this file is a PyTorch file but not an LSTM Lab forecaster "
             "checkpoint (its 'format' field is missing or different)"
         )
-    if ckpt.get("version") != VERSION:
+    return require(ckpt, VERSION, ("data_cfg", "model_cfg", "train_cfg", "state_dict"))
+
+
+def require(ckpt: dict, version: int, keys, label: str = "") -> dict:
+    """Shared by every checkpoint kind: the version this LSTM Lab reads, and required entries.
+
+    ``label`` names the kind in the message ("text-model ", "sentiment ", "" for forecasters).
+    """
+    if ckpt.get("version") != version:
         raise CheckpointError(
-            f"checkpoint version {ckpt.get('version')!r} is not supported "
-            f"(this LSTM Lab reads version {VERSION})"
+            f"{label}checkpoint version {ckpt.get('version')!r} is not supported "
+            f"(this LSTM Lab reads version {version})"
         )
-    for key in ("data_cfg", "model_cfg", "train_cfg", "state_dict"):
+    for key in keys:
         if key not in ckpt:
             raise CheckpointError(f"the checkpoint lacks its {key!r} entry")
     return ckpt

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.checkpoint import CheckpointError, read_dict
+from core.checkpoint import CheckpointError, read_dict, require
 from core.config import TrainConfig
 from core.sentiment.data import TextDataset
 from core.sentiment.model import ClassifierConfig, SentimentClassifier
@@ -148,14 +148,7 @@ def validate(ckpt: Any) -> dict:
             f"this checkpoint's format is {str(ckpt['format'])[:60]!r}, not a sentiment model "
             f"({FORMAT!r})"
         )
-    if ckpt.get("version") != VERSION:
-        raise CheckpointError(
-            f"sentiment checkpoint version {ckpt.get('version')!r} is not supported "
-            f"(this LSTM Lab reads version {VERSION})"
-        )
-    for key in REQUIRED:
-        if key not in ckpt:
-            raise CheckpointError(f"the checkpoint lacks its {key!r} entry")
+    require(ckpt, VERSION, REQUIRED, "sentiment ")
     results = ckpt["results"]
     if not isinstance(results, dict) or any(
         not isinstance(results.get(k), dict) or "accuracy" not in results[k] for k in SCORED

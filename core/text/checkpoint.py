@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from core.checkpoint import CheckpointError
+from core.checkpoint import CheckpointError, require
 from core.text.corpus import TextError, Vocab
 from core.text.model import CharLM, CharModelConfig, CharTrainConfig
 from core.text.train import TextRun
@@ -92,14 +92,7 @@ def _validate(ckpt: Any) -> None:
             f"this checkpoint's format is {str(ckpt['format'])[:60]!r}, not a text model "
             f"({FORMAT!r})"
         )
-    if ckpt.get("version") != VERSION:
-        raise CheckpointError(
-            f"text-model checkpoint version {ckpt.get('version')!r} is not supported "
-            f"(this LSTM Lab reads version {VERSION})"
-        )
-    for key in REQUIRED:
-        if key not in ckpt:
-            raise CheckpointError(f"the checkpoint lacks its {key!r} entry")
+    require(ckpt, VERSION, REQUIRED, "text-model ")
 
 
 def text_run_bytes(run: TextRun) -> bytes:
