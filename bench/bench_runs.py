@@ -14,10 +14,8 @@ import argparse
 import os
 import platform
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
+from bench.common import timed  # noqa: E402
 from core.config import DataConfig, ModelConfig, TrainConfig  # noqa: E402
 from core.data import load_sample  # noqa: E402
 from core.device import configure_threads  # noqa: E402
@@ -32,17 +31,6 @@ from core.forecast import fit_forecaster  # noqa: E402
 from core.models import RecurrentForecaster  # noqa: E402
 from core.onnx_export import available, export_onnx  # noqa: E402
 from core.runs import CheckpointKeeper, Limits, RunStore  # noqa: E402
-
-
-def timed(fn, repeat: int) -> float:
-    """Median wall seconds of ``repeat`` calls (one warm-up call first)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:

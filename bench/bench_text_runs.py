@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from bench.common import machine, table  # noqa: E402
+from bench.common import machine, table, timed  # noqa: E402
 from core import run_kinds  # noqa: E402
 from core.device import configure_threads  # noqa: E402
 from core.runs import Limits, RunStore  # noqa: E402
@@ -37,17 +35,6 @@ from core.text import (  # noqa: E402
     load_shakespeare,
     text_run_bytes,
 )
-
-
-def timed(fn, repeat: int) -> float:
-    """Median wall seconds of ``repeat`` calls (one warm-up call first)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:

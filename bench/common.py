@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import time
 
 import torch
 
@@ -33,3 +34,14 @@ def _fmt(c) -> str:
 
 def median(xs):
     return statistics.median(xs)
+
+
+def timed(fn, repeat: int) -> float:
+    """Median wall seconds of ``repeat`` calls (one warm-up call first)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
