@@ -22,7 +22,7 @@ from torch import nn
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset, prepare
-from core.longmemory import TASKS, TaskData, symbol_accuracy
+from core.longmemory import TaskData, symbol_accuracy
 from core.models import RecurrentForecaster, count_parameters
 from core.trainer import USER_STOPPED, Callback, FitResult, Trainer
 
@@ -345,15 +345,7 @@ class JobPublisher:
     def start(self, task: TaskData, specs: Sequence[ArchSpec], offset: int = 0) -> None:
         self.histories, self.summaries, self.offset = {}, {}, offset
         self.ctx.publish(
-            task={
-                "name": task.name,
-                "title": task.title,
-                "lag": task.lag,
-                "memory": task.name in TASKS,
-                "trivial": task.trivial_loss,
-                "trivial_label": task.trivial_label,
-                "loss": task.loss,
-            },
+            task=task.info(),
             order=[s.label for s in specs],
             histories={},
             summaries={},

@@ -20,7 +20,6 @@ from typing import Any
 from core.checkpoint import CheckpointError
 from core.compare import CompareResult
 from core.compare_reading import read_comparison
-from core.longmemory import TASKS
 from core.run_files import clean_json
 from core.run_kinds import RunKind, register
 
@@ -109,14 +108,8 @@ def summarize(result: CompareResult) -> CompareSummary:
         row = r.summary() | {"grad_init": list(r.grad_init), "grad_trained": list(r.grad_trained)}
         archs.append(row | {"history": [dict(h) for h in r.fit.history]})
     return CompareSummary(
-        task={
-            "name": task.name,
-            "title": task.title,
-            "lag": task.lag,
-            "memory": task.name in TASKS,
-            "trivial": task.trivial_loss,
-            "trivial_label": task.trivial_label,
-            "loss": task.loss,
+        task=task.info()
+        | {
             "description": task.description,
             "params": clean_json(task.params),
         },

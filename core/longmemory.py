@@ -65,6 +65,18 @@ class TaskData:
     def loss_fn(self):
         return nn.functional.mse_loss if self.loss == "mse" else sequence_cross_entropy
 
+    def info(self) -> dict:
+        """What the pages draw about the task (JSON-able; no tensors)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "lag": self.lag,
+            "memory": self.name in TASKS,
+            "trivial": self.trivial_loss,
+            "trivial_label": self.trivial_label,
+            "loss": self.loss,
+        }
+
 
 def sequence_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy over M symbols: logits (B, M*C), y (B, M) int64.

@@ -73,12 +73,27 @@ def _fresh_streamlit_caches():
     stop_all(timeout=30)
 
 
-@pytest.fixture
-def app():
-    """A fresh AppTest of the whole app (the router), not yet run."""
+def fresh_app():
+    """A new AppTest of the whole app (the router), not yet run: empty session state, as
+    after a restart."""
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(APP), default_timeout=120)
+
+
+@pytest.fixture
+def app():
+    """A fresh AppTest of the whole app (the router), not yet run."""
+    return fresh_app()
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """An empty runs store in a temporary folder, also the app's default for this test."""
+    from core.runs import RunStore
+
+    monkeypatch.setenv("LSTMLAB_RUNS_DIR", str(tmp_path / "runs"))
+    return RunStore.default()
 
 
 def run_page(at, page: str):

@@ -8,8 +8,7 @@ import json
 from functools import partial
 
 import pytest
-from conftest import APP, errors_of, poll, run_page, screenshot, wait_ready
-from streamlit.testing.v1 import AppTest
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, wait_ready
 
 from core import run_kinds
 from core.compare import ARCHITECTURES, compare
@@ -26,17 +25,6 @@ def summary():
     task = partial(make_task, "echo", 4, n_train=256, n_val=128, seed=0)()
     specs = [ARCHITECTURES[label] for label in ("RNN", "LSTM")]
     return summarize(compare(task, specs, 8, TrainConfig(epochs=2, batch_size=64)))
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> RunStore:
-    monkeypatch.setenv("LSTMLAB_RUNS_DIR", str(tmp_path / "runs"))
-    return RunStore.default()
-
-
-def fresh_app() -> AppTest:
-    """A new AppTest: empty session state, as after a restart."""
-    return AppTest.from_file(str(APP), default_timeout=120)
 
 
 def _finished(at) -> bool:

@@ -8,8 +8,7 @@ import pickle
 
 import pandas as pd
 import pytest
-from conftest import errors_of, poll, run_page, screenshot, wait_ready
-from streamlit.testing.v1 import AppTest
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, wait_ready
 
 from core import checkpoint as ck
 from core.config import DataConfig, ModelConfig, TrainConfig
@@ -32,19 +31,6 @@ def tiny(hidden: int):
 @pytest.fixture(scope="module")
 def runs():
     return [tiny(3), tiny(5)]
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> RunStore:
-    monkeypatch.setenv("LSTMLAB_RUNS_DIR", str(tmp_path / "runs"))
-    return RunStore.default()
-
-
-def fresh_app() -> AppTest:
-    """A new AppTest: a new script run with empty session state, as after a restart."""
-    from conftest import APP
-
-    return AppTest.from_file(str(APP), default_timeout=120)
 
 
 def test_empty_folder_says_what_to_do(app, store):

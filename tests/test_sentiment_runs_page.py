@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import APP, errors_of, poll, run_page, screenshot, wait_ready
-from streamlit.testing.v1 import AppTest
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, wait_ready
 
 from core import run_kinds
 from core.config import TrainConfig
@@ -26,17 +25,6 @@ def trained():
         load_bundled("yelp"), TextConfig(max_vocab=500, max_len=20),
         ClassifierConfig(embed_dim=8, hidden_size=8, attention=True), TrainConfig(epochs=2),
     )  # fmt: skip
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> RunStore:
-    monkeypatch.setenv("LSTMLAB_RUNS_DIR", str(tmp_path / "runs"))
-    return RunStore.default()
-
-
-def fresh_app() -> AppTest:
-    """A new AppTest: empty session state, as after a restart."""
-    return AppTest.from_file(str(APP), default_timeout=120)
 
 
 def prediction(at) -> dict[str, float]:

@@ -8,8 +8,7 @@ import json
 
 import pytest
 import torch
-from conftest import APP, errors_of, poll, run_page, screenshot, wait_ready
-from streamlit.testing.v1 import AppTest
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, wait_ready
 
 from core import run_kinds
 from core.config import DataConfig, ModelConfig, TrainConfig
@@ -48,17 +47,6 @@ def forecaster():
         synthetic("sine", n=120), DataConfig(target="value", lookback=6),
         ModelConfig(hidden_size=3), TrainConfig(epochs=2, batch_size=32),
     )  # fmt: skip
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> RunStore:
-    monkeypatch.setenv("LSTMLAB_RUNS_DIR", str(tmp_path / "runs"))
-    return RunStore.default()
-
-
-def fresh_app() -> AppTest:
-    """A new AppTest: empty session state, as after a restart."""
-    return AppTest.from_file(str(APP), default_timeout=120)
 
 
 def click_generate(at, prompt: str, length: int, seed: int):
