@@ -12,6 +12,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from core.metrics import _pair as _arrays
 from core.metrics import mae, rmse
 
 __all__ = [
@@ -30,13 +31,6 @@ __all__ = [
     "summarize",
     "up_share",
 ]
-
-
-def _arrays(y, yhat) -> tuple[np.ndarray, np.ndarray]:
-    a, b = np.asarray(y, np.float64), np.asarray(yhat, np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
-    return a, b
 
 
 def mape(y, yhat) -> float:

@@ -6,10 +6,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import pkgutil
 import sys
-from typing import Any
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,21 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _clean(obj: Any) -> Any:
-    """NaN/inf become null so the output is strict JSON."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return obj
-
-
 def emit(obj: dict, as_json: bool) -> None:
     """Print a result as one JSON object, or as readable key: value lines."""
     if as_json:
-        print(json.dumps(_clean(obj), allow_nan=False))
+        from core.run_files import clean_json
+
+        print(json.dumps(clean_json(obj), allow_nan=False))
         return
     for key, value in obj.items():
         print(f"{key}: {value}")
