@@ -413,7 +413,7 @@ def test_report_is_json_and_summary_is_sentences():
         (gzip.compress(SMALL.encode()), ["gzip", "decompress"]),
         (b"Date,V\n2024-01-01,1\x00\x00\x01\x02\n", ["NUL", "binary"]),
         (bytes(range(1, 32)) * 40, ["binary"]),
-        (b"name,value\na,1\nb,2\nc,3\n", ["No date", "integer"]),
+        (b"name,value\na,1\nb,2\nc,3\n", ["No date", "number them 0, 1, 2"]),
         (b"Date,Name\n2024-01-01,x\n2024-01-02,y\n", ["No numeric column", "Name"]),
         (b"Date,V\n", ["no data rows"]),
         (b'Date,V\n2024-01-01,"1\n2024-01-02,2\n', ["unclosed quote"]),

@@ -62,6 +62,14 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from core.data.csv_fixes import (
+    free_names,
+    is_row_index,
+    is_ticker_row,
+    local_midnights,
+    safe_header,
+)
+
 __all__ = [
     "DataError",
     "ParseReport",
@@ -182,7 +190,7 @@ class ParseReport:
         missing = {c: n for c, n in self.missing.items() if n}
         if missing:
             parts = ", ".join(f"{c}: {n:,}" for c, n in missing.items())
-            lines.append(f"Missing values ({parts}): choose a fill method before training.")
+            lines.append(f"Missing values in the file ({parts}).")
         lines.extend(self.notes)
         return lines
 
@@ -333,8 +341,9 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     bad = [str(c) for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     if bad:
         raise DataError(f"to_csv_bytes needs numeric columns; not numeric: {', '.join(bad)}")
+    df = df.rename(columns=safe_header)  # formula-looking names, like formula cells, stay text
     if isinstance(df.index, pd.DatetimeIndex):
-        label = str(df.index.name) if df.index.name not in (None, "") else "Date"
+        label = safe_header(df.index.name) if df.index.name not in (None, "") else "Date"
         text = df.to_csv(index=True, index_label=label, lineterminator="\n")
     else:
         text = df.to_csv(index=False, lineterminator="\n")
@@ -688,11 +697,15 @@ def _sniff_layout(text: _Text, max_columns: int) -> _Layout:
             and _is_blank(rest[2][1][1:])
         ):
             n_header = 3
-        header[0] = "Date"
+        has_date = any(h.lower() in ("date", "datetime") for h in header[1:])
+        header[0] = "" if has_date else "Date"  # reset_index(): column 0 is the row index
         notes.append(
             f"Read the {n_header}-line yfinance header (Price / Ticker"
             f"{' / Date' if n_header == 3 else ''}); ticker: {', '.join(tickers) or '?'}."
         )
+    elif len(rest) > 1 and is_ticker_row(rest[1][1]):  # yfinance reset_index(), no index
+        n_header = 2
+        notes.append(f"Read the 2-line yfinance header; ticker: {rest[1][1][1].strip()}.")
     has_header = not _looks_like_data(header)
     if not has_header:
         n_header = 0
@@ -1203,12 +1216,23 @@ def _parse(
     if layout.blank_first and _is_counter(columns[0]):
         drop_cols.add(0)
         report.notes.append("Dropped the unnamed leading index column (0, 1, 2, ...).")
+    elif (
+        date_column is None
+        and is_row_index(columns[0])
+        and _choose_date_column(layout, columns, {0}, None, dayfirst) is not None
+    ):  # df.reset_index().to_csv(): pandas' row numbers first, under any name
+        drop_cols.add(0)
+        report.notes.append(
+            f"Dropped the first column '{layout.names[0]}': it holds row numbers "
+            "(0, 1, 2, ...) written by pandas, not data; the dates come from another column."
+        )
+        layout.names = free_names(layout.names, drop_cols)
     chosen = _choose_date_column(layout, columns, drop_cols, date_column, dayfirst)
     if chosen is None and not integer_index_ok:
         raise DataError(
             f"No date or time column found in {label} (columns: "
-            f"{', '.join(layout.names)}). Add a date column, or use the integer-index option "
-            "(integer_index_ok=True) to number the rows 0, 1, 2, ... if they are evenly spaced."
+            f"{', '.join(layout.names)}). Add a date column, or, if the rows are evenly "
+            "spaced, number them 0, 1, 2, ... instead."
         )
     date_idx = chosen[0] if chosen else None
     value_cols = [i for i in range(len(layout.names)) if i not in drop_cols and i != date_idx]
@@ -1245,7 +1269,6 @@ def _parse(
     else:
         index = None
         report.index_kind = "row"
-        report.notes.append("No date column: rows are numbered in file order (integer index).")
     frame = _numeric_frame(df, lines, report, label)
     frame = _finish_index(frame, index, report)
     _check_rows(frame, limits, label, report)
@@ -1287,7 +1310,13 @@ def _apply_dates(
     report.date_column = name if not name.startswith("column ") else "Date"
     report.date_format = plan.label
     report.date_note = plan.note
-    if plan.utc:
+    local = local_midnights(raw, parsed) if plan.utc else None
+    if local is not None:
+        parsed = local
+        report.notes.append(
+            "Dates carried UTC offsets at local midnight: read as calendar days, offsets dropped."
+        )
+    elif plan.utc:
         report.notes.append("Timestamps carried UTC offsets: converted to UTC, offsets dropped.")
     bad = parsed.isna().to_numpy()
     if bad.any():
