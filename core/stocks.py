@@ -31,11 +31,15 @@ _cache_set: Path | None = None
 
 
 class StockDataError(ValueError):
-    """No usable data for a ticker; ``kind`` is empty, all_nan, rate_limit or network."""
+    """No usable data for a ticker; ``kind`` is empty, all_nan, rate_limit or network.
 
-    def __init__(self, ticker: str, kind: str, message: str):
+    The message says in one sentence what failed and what to try; ``detail`` keeps what
+    yfinance raised or logged, whole (for a "details" box, never cut mid-word).
+    """
+
+    def __init__(self, ticker: str, kind: str, message: str, detail: str = ""):
         super().__init__(message)
-        self.ticker, self.kind = ticker, kind
+        self.ticker, self.kind, self.detail = ticker, kind, detail
 
 
 def parse_tickers(text: str) -> list[str]:
@@ -88,19 +92,18 @@ class _Captured(logging.Handler):
 
 
 def _advice(ticker: str, kind: str, detail: str = "") -> StockDataError:
-    said = f" (Yahoo said: {detail[:160]})" if detail else ""
     text = {
-        "rate_limit": f"Yahoo Finance is rate-limiting requests, so no data came for {ticker}. "
-        "Wait a minute and try again, or use the bundled offline sample.",
-        "network": f"Could not reach Yahoo Finance to download {ticker}: no network connection"
-        f"{said}. Check the connection, or use the bundled offline sample.",
+        "rate_limit": f"Yahoo Finance is rate-limiting requests, so no data came for {ticker}: "
+        "wait a minute and try again, or use the bundled offline sample.",
+        "network": f"Could not reach Yahoo Finance to download {ticker} (no network "
+        "connection): check the connection, or use the bundled offline sample.",
         "empty": f"No data for {ticker}: the symbol may be wrong or delisted, or the date range "
-        f"holds no trading days{said}. Check the symbol on finance.yahoo.com, widen the range, "
-        "or use the bundled offline sample.",
-        "all_nan": f"Yahoo returned only empty prices for {ticker}{said}. The symbol may be wrong "
-        "or have no trades in this range; try another range or the bundled offline sample.",
+        "holds no trading days; check the symbol on finance.yahoo.com, widen the range, or use "
+        "the bundled offline sample.",
+        "all_nan": f"Yahoo returned only empty prices for {ticker}: the symbol may be wrong or "
+        "have no trades in this range; try another range or the bundled offline sample.",
     }[kind]
-    return StockDataError(ticker, kind, text)
+    return StockDataError(ticker, kind, text, detail.strip())
 
 
 def _classify(ticker: str, logged: list[str]) -> str:

@@ -55,6 +55,14 @@ def job_progress() -> None:
         st.rerun(scope="app")
 
 
+MASE_NOTE = (
+    "MASE and the model/naive ratio use different denominators: MASE divides each MAE by the "
+    "average one-day price change over all the history before the first origin (smaller when "
+    "prices were lower), the ratio by the naive forecast's MAE on the same backtest days, so "
+    "MASE can sit far above 1 while the ratio is near 1; compare methods within a column."
+)
+
+
 def metrics_table(summary: dict) -> pd.DataFrame:
     rows = {
         METHOD_LABELS[m]: {
@@ -68,6 +76,28 @@ def metrics_table(summary: dict) -> pd.DataFrame:
         for m in METHODS
     }
     return pd.DataFrame(rows).T
+
+
+def decimals(values) -> int:
+    """Decimals for a whole column: 3 significant digits of its smallest non-zero value."""
+    finite = [abs(float(v)) for v in values if v is not None and math.isfinite(v) and v != 0]
+    if not finite:
+        return 2
+    return min(6, max(1, 2 - math.floor(math.log10(min(finite)))))
+
+
+def metrics_display(summary: dict) -> pd.DataFrame:
+    """The metrics as text: one number of decimals per column, 'n/a' where none applies."""
+    table = metrics_table(summary)
+    out = pd.DataFrame(index=table.index)
+    for col in table.columns:
+        values = table[col].astype("float64")
+        if col == "direction right":
+            out[col] = [_pct(v) for v in values]
+        else:
+            fmt = f",.{decimals(values)}f"
+            out[col] = [_num(v, fmt) for v in values]
+    return out
 
 
 def render_report(rep: StockReport) -> None:
@@ -105,7 +135,8 @@ def render_report(rep: StockReport) -> None:
         f"horizon {cfg.horizon}. Directional accuracy compares with 50% (a coin) and with "
         "always calling 'up'; the naive forecast calls no direction (n/a)."
     )
-    st.dataframe(metrics_table(s), width="stretch", key="stocks-metrics")
+    st.dataframe(metrics_display(s), width="stretch", key="stocks-metrics", placeholder="n/a")
+    st.caption(MASE_NOTE)
     history = rep_history(rep)
     money = currency_of(rep.provenance)
     st.plotly_chart(

@@ -67,7 +67,7 @@ def _download(text: str, period: str, dates) -> None:
             try:
                 ds = download_dataset(t, period, start, end)
             except StockDataError as e:
-                problems.append(("error", str(e)))
+                problems.append(("error", str(e), e.detail))
                 continue
             state.add_dataset(ds)
             loaded.append(ds.name)
@@ -106,8 +106,11 @@ def download_form() -> None:
         )
     if go:
         _download(text, PERIODS.get(choice, "dates"), dates)
-    for level, message in st.session_state.get(PROBLEMS_KEY, []):
+    for level, message, *detail in st.session_state.get(PROBLEMS_KEY, []):
         getattr(st, level)(message)
+        if detail and detail[0]:
+            with st.expander("Details: what yfinance reported", icon=":material/info:"):
+                st.code(detail[0], language=None, wrap_lines=True)
 
 
 def provenance_line(ds: Dataset) -> str:

@@ -88,7 +88,8 @@ def test_unknown_ticker_empty_frame(monkeypatch):
     err = errors["XXXX"]
     assert err.kind == "empty"
     assert str(err).startswith("No data for XXXX: the symbol may be wrong or delisted")
-    assert "possibly delisted" in str(err) and OFFLINE_HINT in str(err)
+    assert "possibly delisted" in err.detail and OFFLINE_HINT in str(err)
+    assert "possibly delisted" not in str(err)  # one sentence; the raw text is the detail
 
 
 def test_rate_limit_only_logged_is_recognised(monkeypatch):
@@ -103,8 +104,8 @@ def test_rate_limit_raised(monkeypatch):
     _, errors = fetch_prices(Request(("AAPL", "MSFT")))
     assert set(errors) == {"AAPL", "MSFT"}
     assert str(errors["AAPL"]) == (
-        "Yahoo Finance is rate-limiting requests, so no data came for AAPL. "
-        "Wait a minute and try again, or use the bundled offline sample."
+        "Yahoo Finance is rate-limiting requests, so no data came for AAPL: "
+        "wait a minute and try again, or use the bundled offline sample."
     )
 
 
@@ -113,16 +114,22 @@ def test_no_network_raised(monkeypatch):
     _, errors = fetch_prices(Request(("MSFT",)))
     assert errors["MSFT"].kind == "network"
     assert str(errors["MSFT"]) == (
-        "Could not reach Yahoo Finance to download MSFT: no network connection (Yahoo said: "
-        "Could not resolve host). Check the connection, or use the bundled offline sample."
+        "Could not reach Yahoo Finance to download MSFT (no network connection): check the "
+        "connection, or use the bundled offline sample."
     )
+    assert errors["MSFT"].detail == "Could not resolve host"
 
 
 def test_no_network_only_logged(monkeypatch):
-    log = "DNSError('Failed to perform, curl: (6) Could not resolve host: query2.finance')"
+    log = (
+        "DNSError('Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com."
+        " See https://curl.se/libcurl/c/libcurl-errors.html first for more details.')"
+    )
     monkeypatch.setattr(yf, "download", fake_download(log=log))
     _, errors = fetch_prices(Request(("MSFT",)))
     assert errors["MSFT"].kind == "network"
+    assert "curl" not in str(errors["MSFT"])  # the sentence says what failed, in words
+    assert errors["MSFT"].detail.endswith(f"{log}")  # the raw text kept whole, not cut
 
 
 def test_real_yfinance_without_network_fails_fast_and_clearly():

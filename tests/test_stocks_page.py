@@ -10,6 +10,7 @@ from conftest import ARTIFACTS, errors_of, poll, run_page, screenshot, wait_read
 from stock_fakes import fake_download, history
 
 from core import stocks
+from dashboard.stock_report_ui import MASE_NOTE, metrics_display
 from dashboard.stock_ui import REPORT_KEY, SELECTED_KEY
 
 OFFLINE = "MSFT (offline sample)"
@@ -64,9 +65,13 @@ def test_failed_download_says_why_and_offers_the_offline_sample(app, monkeypatch
     monkeypatch.setattr(yf, "download", fake_download(raises=OSError("DNS failure")))
     at = _download(at, "NVDA")
     assert [e.value for e in at.error] == [
-        "Could not reach Yahoo Finance to download NVDA: no network connection (Yahoo said: "
-        "DNS failure). Check the connection, or use the bundled offline sample."
+        "Could not reach Yahoo Finance to download NVDA (no network connection): check the "
+        "connection, or use the bundled offline sample."
     ]
+    assert [x.label for x in at.expander if x.label.startswith("Details")] == [
+        "Details: what yfinance reported"
+    ]
+    assert at.code[0].value == "DNS failure"
     assert at.info[0].value == f"Showing the bundled offline data instead: {OFFLINE}."
     assert at.selectbox(key=SELECTED_KEY).value == OFFLINE
     assert "SPY (yfinance)" in at.session_state["datasets"]  # earlier work survives
@@ -109,7 +114,28 @@ def test_backtest_runs_in_the_background_and_reports_honestly(app):
     labels = {m.label for m in at.metric}
     assert {"Model / naive", "DM p (model better)", "80% interval covered"} <= labels
     assert "Direction right (always up)" in labels
+    table = at.dataframe[0].value  # the metrics, as shown
+    assert table.loc["naive (last value)", "direction right"] == "n/a"
+    assert "None" not in table.to_numpy().ravel().tolist()
+    for col in ("MAE", "RMSE", "MAPE %", "sMAPE %", "MASE"):
+        places = {v.split(".")[1].__len__() for v in table[col] if v != "n/a"}
+        assert len(places) == 1, (col, table[col].tolist())
+    assert MASE_NOTE in [c.value for c in at.caption]
     assert not errors_of(at)
+
+
+def test_metrics_table_formats_each_column_once():
+    row = {"rmse": 4.0, "mape": 1.0, "smape": 1.0, "mase": 1.0, "directional_accuracy": 0.5}
+    summary = {
+        "model": {**row, "mae": 3.5008, "mase": 5.888},
+        "naive": {**row, "mae": 3.59, "mase": 5.9, "directional_accuracy": None},
+        "drift": {**row, "mae": 5.888, "mase": 0.97},
+        "moving_average": {**row, "mae": float("nan"), "mase": 12.25},
+    }
+    shown = metrics_display(summary)
+    assert shown["MAE"].tolist() == ["3.50", "3.59", "5.89", "n/a"]
+    assert shown["MASE"].tolist() == ["5.888", "5.900", "0.970", "12.250"]
+    assert shown["direction right"].tolist() == ["50%", "n/a", "50%", "50%"]
 
 
 @pytest.mark.browser
