@@ -26,6 +26,12 @@ def plain(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+def ordinal(n: int) -> str:
+    """2 -> '2nd', 3 -> '3rd', 11 -> '11th', 1234 -> '1,234th'."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
 def _stride(n: int, max_points: int) -> int:
     return max(1, math.ceil(n / max_points))
 
@@ -91,7 +97,7 @@ def preview_figure(
     fig.update_xaxes(title=x_title, row=len(shown), col=1)
     extra = []
     if step > 1:
-        extra.append(f"every {step:,}th of {n_rows:,} rows drawn")
+        extra.append(f"every {ordinal(step)} of {n_rows:,} rows drawn")
     if len(asked) > len(shown):
         extra.append(f"first {len(shown)} columns shown")
     full = plain(title) + (f" ({'; '.join(extra)})" if extra else "")

@@ -44,6 +44,9 @@ FILL_LABELS = {
     "drop": "drop rows",
     "none": "leave missing",
 }
+NOTE_HELP = "What the reader changed in this column; the full sentence is in the list above."
+NOTE_ONE_LINE = 45  # characters a "large" column shows on one line
+ROW_HEIGHT = 60  # pixels: room for a wrapped note of two or three lines
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=])")
 
 
@@ -207,8 +210,11 @@ def render_report(report: ParseReport, table: pd.DataFrame) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            c: st.column_config.NumberColumn(c, format="%.4g") for c in ("min", "mean", "max")
+            **{c: st.column_config.NumberColumn(c, format="%.4g") for c in ("min", "mean", "max")},
+            "examples (line)": st.column_config.TextColumn(width="medium"),
+            "note": st.column_config.TextColumn(width="large", help=NOTE_HELP),
         },
+        row_height=ROW_HEIGHT if table["note"].str.len().max() > NOTE_ONE_LINE else None,
         key=KEY + "columns-table",
     )
     if report.dropped_rows:

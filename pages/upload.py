@@ -102,6 +102,9 @@ def show_upload(uploaded) -> None:
     )
 
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    # a refusal run draws no name box, and Streamlit then forgets the name set for this file
+    if ui.KEY + "name" not in st.session_state:
+        st.session_state[ui.KEY + "name"] = dataset_name(uploaded.name)
     name = c1.text_input("Name of the data source", key=ui.KEY + "name", max_chars=80)
     c2.button(
         "Replace this dataset" if name.strip() in state.datasets() else "Use this dataset",
