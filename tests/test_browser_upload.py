@@ -143,7 +143,7 @@ def test_columns_and_resampling_drive_the_preview(page, server_url):
 def test_number_the_rows_keeps_the_data_source_name(page, server_url):
     rows = "".join(f"{1 + i // 12}-{1 + i % 12:02d},{100 + i}.5\n" for i in range(36))
     _upload(page, server_url, "shampoo.csv", ("Month,Sales\n" + rows).encode())
-    page.get_by_text("cannot be used as it is").wait_for()
+    page.get_by_text("cannot be used as it is").wait_for(timeout=120_000)  # loaded machine
     assert page.get_by_text("integer_index_ok").count() == 0
     page.get_by_role("button", name="Number the rows 0, 1, 2, ... instead").click()
     name = page.get_by_label("Name of the data source")
