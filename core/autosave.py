@@ -75,9 +75,9 @@ class AutoSave:
             result = kind.save(self.store, run, name=name, session=self.session, keeper=self.keeper)
         except Exception as e:
             ctx.publish(
-                save_warning=f"the run was trained but could not be saved to "
-                f"{self.store.root}: {_why(e)}. It stays open in this session; free disk "
-                "space or fix the folder's permissions, then export it from the Runs page."
+                save_warning=f"the run was trained but could not be saved in the runs "
+                f"folder: {_why(e)}. It stays open in this session; free disk space or fix "
+                "the folder's permissions, then export it from the Runs page."
             )
             return None
         ctx.publish(saved_run=result.info.id, save_notice=result.message)
@@ -85,6 +85,6 @@ class AutoSave:
 
 
 def _why(e: BaseException) -> str:
-    if isinstance(e, OSError):
-        return e.strerror or str(e)
+    if isinstance(e, OSError):  # strerror only: the message would name server paths
+        return e.strerror or type(e).__name__
     return f"{type(e).__name__}: {e}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,12 @@ def write_text(path: Path, text: str) -> None:
 
 
 def folder_size(path: Path) -> int:
+    """Bytes of the files in a folder; symbolic links are counted as links, never followed."""
     total = 0
-    for p in path.rglob("*"):
-        with contextlib.suppress(OSError):
-            if p.is_file():
-                total += p.stat().st_size
+    for folder, _, files in os.walk(path, followlinks=False):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(folder, name)).st_size
     return total
 
 

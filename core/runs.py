@@ -37,6 +37,7 @@ from typing import Any
 import torch
 
 from core import checkpoint as ckpt_io
+from core import run_meta
 from core.forecast import ForecastRun
 from core.run_files import (
     CheckpointKeeper,
@@ -126,7 +127,18 @@ class RunInfo:
 
     @property
     def session(self) -> str | None:
-        return self.meta.get("session")
+        return run_meta.owner_session(self.meta)
+
+    @property
+    def shared(self) -> bool:
+        """In the gallery: visible to every session, read-only (see core.run_meta)."""
+        return self.broken is None and run_meta.in_gallery(self.meta)
+
+    def visible_to(self, session: str | None) -> bool:
+        return run_meta.visible_to(self.meta, session)
+
+    def writable_by(self, session: str | None) -> bool:
+        return run_meta.writable_by(self.meta, session)
 
     @property
     def best_val_loss(self) -> float | None:
@@ -159,6 +171,7 @@ class RunInfo:
             else "",
             "device": (fit.get("device") or {}).get("label", ""),
             "pinned": self.pinned,
+            "shared": self.shared,
             "size_kb": round(self.size_bytes / 1024, 1),
             "broken": self.broken,
         }
@@ -206,35 +219,55 @@ class RunStore:
 
     # -- reading -----------------------------------------------------------------------------
     def _info(self, path: Path, with_size: bool = True) -> RunInfo:
+        """A run folder as listed; never raises (a bad folder is "broken", with why)."""
+        if path.is_symlink():  # never followed: it could point anywhere on the server
+            return RunInfo(path.name, path, {}, 0, "it is a symbolic link, which runs never are")
         size = folder_size(path) if with_size else 0
         try:
+            if (path / META).is_symlink():
+                return RunInfo(path.name, path, {}, size, "its meta.json is a symbolic link")
             meta = json.loads((path / META).read_text())
         except FileNotFoundError:
             return RunInfo(path.name, path, {}, size, "its meta.json is missing")
-        except (OSError, ValueError) as e:
-            return RunInfo(path.name, path, {}, size, f"its meta.json is unreadable ({e})")
-        if not isinstance(meta, dict) or meta.get("format") != META_FORMAT:
-            return RunInfo(path.name, path, {}, size, "its meta.json is not an LSTM Lab run")
+        except OSError as e:
+            return RunInfo(path.name, path, {}, size, f"its meta.json is unreadable ({e.strerror})")
+        except (ValueError, RecursionError) as e:
+            why = f"its meta.json is not valid JSON ({str(e)[:80] or type(e).__name__})"
+            return RunInfo(path.name, path, {}, size, why)
+        why = run_meta.problem(meta, META_FORMAT)
+        if why:  # keep only who saved it: its owner may still delete it
+            owner = {"session": run_meta.owner_session(meta)} if isinstance(meta, dict) else {}
+            return RunInfo(path.name, path, owner, size, f"its meta.json is damaged: {why}")
         return RunInfo(path.name, path, meta, size, None)
 
-    def list(self, include_broken: bool = True) -> list[RunInfo]:
-        """Runs, newest first; a broken folder is listed with the reason, never raised."""
+    def list(self, include_broken: bool = True, session: str | None = None) -> list[RunInfo]:
+        """Runs, newest first; a broken folder is listed with the reason, never raised.
+        ``session``: only the runs that browser session may see (None: every run)."""
         if not self.root.is_dir():
             return []
         infos = [
-            self._info(p) for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+            self._info(p)
+            for p in self.root.iterdir()
+            if not p.name.startswith(".") and (p.is_symlink() or p.is_dir())
         ]
-        infos = [i for i in infos if include_broken or i.broken is None]
+        infos = [i for i in infos if (include_broken or i.broken is None) and i.visible_to(session)]
         return sorted(infos, key=lambda i: i.created or mtime(i.path), reverse=True)
 
-    def get(self, run_id: str) -> RunInfo:
+    def get(self, run_id: str, session: str | None = None, write: bool = False) -> RunInfo:
+        """A run; with ``session``, only one that session may see (``write``: change)."""
         path = self._path(run_id)
-        if not path.is_dir():
-            raise RunError(f"no run {run_id!r} in {self.root} (it may have been deleted)")
-        return self._info(path)
+        if not (path.is_symlink() or path.is_dir()):
+            raise RunError(f"no run {run_id!r} (it may have been deleted)")
+        info = self._info(path)
+        if not info.visible_to(session):
+            raise RunError(f"no run {run_id!r} (it may have been deleted)")
+        if write and not info.writable_by(session):
+            raise RunError(f"'{info.name}' is shared with every session: it is read-only here")
+        return info
 
     def _path(self, run_id: str) -> Path:
-        if not run_id or run_id.startswith(".") or "/" in run_id or "\\" in run_id:
+        bad = not isinstance(run_id, str) or not run_id or run_id.startswith(".")
+        if bad or any(c in run_id for c in "/\\\0"):
             raise RunError(f"{run_id!r} is not a run id")
         return self.root / run_id
 
@@ -267,13 +300,17 @@ class RunStore:
             write_text(tmp / META, dumps(meta))  # last: a folder with meta.json is complete
             with self._lock():
                 os.rename(tmp, self.root / run_id)
-                evicted = self._enforce_limits(keep=run_id, session=session)
+                try:
+                    evicted = self._enforce_limits(keep=run_id, session=session)
+                except BaseException:  # never keep a run the limits could not make room for
+                    self._delete_locked(self.root / run_id)
+                    raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         self._sweep_stale()
         info = self.get(run_id)
-        return SaveResult(info, evicted, self._eviction_message(evicted))
+        return SaveResult(info, evicted, self._eviction_message(evicted, session))
 
     def save(
         self,
@@ -348,34 +385,42 @@ class RunStore:
 
         return self._commit(meta, write_files, session)
 
-    def _update_meta(self, run_id: str, **changes: Any) -> RunInfo:
+    def _update_meta(self, run_id: str, session: str | None, **changes: Any) -> RunInfo:
         with self._lock():
-            info = self.get(run_id)
+            info = self.get(run_id, session, write=True)
             if info.broken:
                 raise RunError(f"run {run_id!r} cannot be changed: {info.broken}")
             write_text(info.path / META, dumps({**info.meta, **changes}))
         return self.get(run_id)
 
-    def rename(self, run_id: str, name: str) -> RunInfo:
+    def rename(self, run_id: str, name: str, session: str | None = None) -> RunInfo:
+        """``session`` (here and below): the browser session asking; None: the operator."""
         name = " ".join(str(name).split())
         if not name:
             raise RunError("a run name cannot be empty")
         if len(name) > 120:
             raise RunError(f"a run name must be at most 120 characters, got {len(name)}")
-        return self._update_meta(run_id, name=name)
+        return self._update_meta(run_id, session, name=name)
 
-    def set_pinned(self, run_id: str, pinned: bool) -> RunInfo:
+    def set_pinned(self, run_id: str, pinned: bool, session: str | None = None) -> RunInfo:
         """Pinned runs are never removed by the limits."""
-        return self._update_meta(run_id, pinned=bool(pinned))
+        return self._update_meta(run_id, session, pinned=bool(pinned))
 
-    def delete(self, run_id: str) -> None:
+    def set_shared(self, run_id: str, shared: bool) -> RunInfo:
+        """Operator only: a shared run is shown to every session, read-only (a gallery)."""
+        return self._update_meta(run_id, None, shared=bool(shared))
+
+    def delete(self, run_id: str, session: str | None = None) -> None:
         """Remove a run folder (renamed away first, so it vanishes from the list at once)."""
         with self._lock():
-            self._delete_locked(self._path(run_id))
+            self._delete_locked(self.get(run_id, session, write=True).path)
 
     def _delete_locked(self, path: Path) -> None:
+        if path.is_symlink():  # remove the link itself, never what it points to
+            path.unlink()
+            return
         if not path.is_dir():
-            raise RunError(f"no run {path.name!r} in {self.root} (it may have been deleted)")
+            raise RunError(f"no run {path.name!r} (it may have been deleted)")
         trash = self.root / f".trash-{path.name}-{uuid.uuid4().hex[:4]}"
         os.rename(path, trash)
         shutil.rmtree(trash, ignore_errors=True)
@@ -406,17 +451,25 @@ class RunStore:
         for r, why in evicted:
             with contextlib.suppress(OSError, RunError):
                 self._delete_locked(r.path)
-            log.append({"time": time.time(), "id": r.id, "name": r.name, "reason": why})
+            log.append(
+                {"time": time.time(), "id": r.id, "name": r.name, "reason": why}
+                | {"session": r.session, "by": session}
+            )
         if log:
             with open(self.root / EVICTIONS, "a") as f:
                 f.writelines(json.dumps(e) + "\n" for e in log)
         return [r for r, _ in evicted]
 
-    def _eviction_message(self, evicted: list[RunInfo]) -> str:
+    def _eviction_message(self, evicted: list[RunInfo], session: str | None) -> str:
+        """Told where the run was saved: names of the saver's own runs only."""
         if not evicted:
             return ""
-        names = ", ".join(f"'{r.name}'" for r in evicted[:5])
-        more = f" and {len(evicted) - 5} more" if len(evicted) > 5 else ""
+        mine = [r for r in evicted if session is None or r.session == session]
+        names = ", ".join(f"'{r.name}'" for r in mine[:5]) or "none of yours"
+        more = [f"{len(mine) - 5} more"] if len(mine) > 5 else []
+        if len(evicted) > len(mine):
+            more.append(f"{len(evicted) - len(mine)} of other sessions")
+        more = f" and {' and '.join(more)}" if more else ""
         return (
             f"Removed {len(evicted)} older run{'s' if len(evicted) != 1 else ''} to stay within "
             f"the limits ({self.limits.per_session} runs per session, "
@@ -424,17 +477,23 @@ class RunStore:
             "Pin a run on the Runs page to keep it."
         )
 
-    def evictions(self, since: float = 0.0) -> list[dict]:
-        """Runs the limits removed (newest first), from evictions.jsonl."""
+    def evictions(self, since: float = 0.0, session: str | None = None) -> list[dict]:
+        """Runs the limits removed (newest first), from evictions.jsonl; with ``session``,
+        only the runs of that browser session."""
         try:
             lines = (self.root / EVICTIONS).read_text().splitlines()
-        except OSError:
+        except (OSError, ValueError):
             return []
         out = []
         for line in lines:
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, RecursionError):
                 e = json.loads(line)
-                if isinstance(e, dict) and e.get("time", 0) >= since:
+                e = e if isinstance(e, dict) else {}
+                t, name, why = e.get("time"), e.get("name"), e.get("reason", "")
+                ok = run_meta._is(t, run_meta.NUMBER) and isinstance(name, str)
+                if not (ok and isinstance(why, str)) or t < since:
+                    continue
+                if session is None or e.get("session") == session:
                     out.append(e)
         return out[::-1]
 
@@ -446,23 +505,32 @@ class RunStore:
                 shutil.rmtree(p, ignore_errors=True)
 
     # -- loading ---------------------------------------------------------------------------------
+    def _file(self, info: RunInfo, name: str) -> Path:
+        """A file of a usable run; links are refused (never read through them)."""
+        if info.broken:
+            raise RunError(f"run '{info.name}' cannot be opened: {info.broken}")
+        path = info.path / name
+        if path.is_symlink():
+            raise RunError(f"run '{info.name}' cannot be opened: its {name} is a symbolic link")
+        return path
+
     def history(self, run_id: str) -> list[dict]:
         """The per-epoch records of a run ([] when it has none or the file is unreadable)."""
         try:
-            history = json.loads((self._path(run_id) / "history.json").read_text())
-        except (OSError, ValueError):
+            history = json.loads(self._file(self.get(run_id), "history.json").read_text())
+        except (OSError, ValueError, RecursionError):
             return []
         return history if isinstance(history, list) else []
 
     def checkpoint_path(self, run_id: str, weights: str = "auto") -> Path:
         """The checkpoint file of a run: "best", "last" or "auto" (the run's own weights)."""
         info = self.get(run_id)
-        if info.broken:
-            raise RunError(f"run '{info.name}' cannot be opened: {info.broken}")
-        if info.kind != "forecaster":
+        if info.kind != "forecaster" and not info.broken:
             raise RunError(f"run '{info.name}' is a {info.kind} run, not a forecaster")
-        weights = info.meta.get("weights", "last") if weights == "auto" else weights
-        path = info.path / f"{weights}.pt"
+        weights = (info.meta.get("weights") or "last") if weights == "auto" else weights
+        if weights not in run_meta.WEIGHTS:
+            raise RunError(f"{weights!r} is not a checkpoint: use 'best', 'last' or 'auto'")
+        path = self._file(info, f"{weights}.pt")
         if not path.is_file():
             have = ", ".join(info.meta.get("checkpoints", [])) or "none"
             raise RunError(f"run '{info.name}' has no {weights!r} checkpoint (it has: {have})")
@@ -471,9 +539,7 @@ class RunStore:
     def payload_path(self, run_id: str) -> Path:
         """The payload.pt of a run saved with :meth:`save_record`."""
         info = self.get(run_id)
-        if info.broken:
-            raise RunError(f"run '{info.name}' cannot be opened: {info.broken}")
-        path = info.path / "payload.pt"
+        path = self._file(info, "payload.pt")
         if not path.is_file():
             raise RunError(f"run '{info.name}' has no saved model (its payload.pt is missing)")
         return path
@@ -498,7 +564,7 @@ class RunStore:
             run = ckpt_io.load_run(path)
         except ckpt_io.CheckpointError as e:
             raise RunError(f"run '{info.name}' cannot be opened: {e}") from None
-        extras = info.path / "extras.pt"
+        extras = self._file(info, "extras.pt")
         if extras.is_file():
             try:
                 run.extras.update(from_plain(torch.load(extras, weights_only=True)))

@@ -63,8 +63,8 @@ def _guard(fn, *args) -> None:
         flash("error", f"{e}")
 
 
-def _open(store: RunStore, run_id: str) -> None:
-    info = store.get(run_id)
+def _open(store: RunStore, run_id: str, session: str) -> None:
+    info = store.get(run_id, session)
     kind, ui = run_kinds.info_kind(info), run_kinds_ui.get_ui(info.kind)
     if kind is None or ui is None:
         flash("error", f"'{info.name}' is a {info.kind} run: this LSTM Lab cannot open it.")
@@ -73,19 +73,19 @@ def _open(store: RunStore, run_id: str) -> None:
     flash("success", f"Opened '{info.name}': it is now this session's {ui.role}.")
 
 
-def _rename(store: RunStore, run_id: str, key: str) -> None:
-    info = store.rename(run_id, st.session_state.get(key, ""))
+def _rename(store: RunStore, run_id: str, key: str, session: str) -> None:
+    info = store.rename(run_id, st.session_state.get(key, ""), session)
     flash("success", f"Renamed to '{info.name}'.")
 
 
-def _pin(store: RunStore, run_id: str, pinned: bool) -> None:
-    info = store.set_pinned(run_id, pinned)
+def _pin(store: RunStore, run_id: str, pinned: bool, session: str) -> None:
+    info = store.set_pinned(run_id, pinned, session)
     flash("success", f"'{info.name}' is {'pinned' if pinned else 'no longer pinned'}.")
 
 
-def _delete(store: RunStore, run_id: str) -> None:
-    name = store.get(run_id).name
-    store.delete(run_id)
+def _delete(store: RunStore, run_id: str, session: str) -> None:
+    name = store.get(run_id, session).name
+    store.delete(run_id, session)
     st.session_state.pop(CONFIRM_KEY, None)
     flash("success", f"Deleted '{name}'. A run you had opened stays open in this session.")
 
@@ -107,9 +107,15 @@ def _build_onnx(store: RunStore, run_id: str) -> None:
 
 
 # -- widget groups ------------------------------------------------------------------------------
-def manage(store: RunStore, info: RunInfo) -> None:
-    """Open, rename, pin and delete one run."""
+def manage(store: RunStore, info: RunInfo, session: str) -> None:
+    """Open, rename, pin and delete one run (only Open for a shared run)."""
     ui = run_kinds_ui.get_ui(info.kind)
+    own = info.writable_by(session)
+    if not own:
+        st.caption(
+            "A shared run, in every session's list: open it to look inside; it cannot be "
+            "renamed, pinned or deleted from here.",
+        )
     if ui is None or run_kinds.info_kind(info) is None:
         st.info(
             f"'{info.name}' is a {info.kind} run: this version of LSTM Lab cannot open it, "
@@ -129,7 +135,7 @@ def manage(store: RunStore, info: RunInfo) -> None:
         if ui
         else "This kind of run cannot be opened here",
         on_click=_guard,
-        args=(_open, store, info.id),
+        args=(_open, store, info.id, session),
         width="stretch",
         disabled=ui is None or run_kinds.info_kind(info) is None,
     )
@@ -139,20 +145,22 @@ def manage(store: RunStore, info: RunInfo) -> None:
         key="runs-pin",
         help="Pinned runs are never removed by the folder limits",
         on_click=_guard,
-        args=(_pin, store, info.id, not info.pinned),
+        args=(_pin, store, info.id, not info.pinned, session),
         width="stretch",
+        disabled=not own,
     )
     c3.button(
         "Delete…",
         icon=":material/delete:",
         key="runs-delete",
         width="stretch",
+        disabled=not own,
         on_click=lambda: st.session_state.__setitem__(CONFIRM_KEY, info.id),
     )
     if ui is not None and ui.current() is not None:  # where the opened model is used
         for page, text in run_kinds_ui.page_links(info.kind):
             st.page_link(page, label=text, icon=":material/arrow_forward:")
-    if st.session_state.get(CONFIRM_KEY) == info.id:
+    if own and st.session_state.get(CONFIRM_KEY) == info.id:
         st.warning(f"Delete '{info.name}' and its checkpoints from disk? This cannot be undone.")
         d1, d2 = st.columns(2)
         d1.button(
@@ -160,7 +168,7 @@ def manage(store: RunStore, info: RunInfo) -> None:
             type="primary",
             key="runs-delete-confirm",
             on_click=_guard,
-            args=(_delete, store, info.id),
+            args=(_delete, store, info.id, session),
         )
         d2.button(
             "Cancel",
@@ -168,10 +176,14 @@ def manage(store: RunStore, info: RunInfo) -> None:
             on_click=lambda: st.session_state.pop(CONFIRM_KEY, None),
         )
     details(info)
+    if not own:
+        return
     key = f"runs-rename-{info.id}"
     r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
     r1.text_input("New name", value=info.name, key=key, max_chars=120)
-    r2.button("Rename", key="runs-rename", on_click=_guard, args=(_rename, store, info.id, key))
+    r2.button(
+        "Rename", key="runs-rename", on_click=_guard, args=(_rename, store, info.id, key, session)
+    )
 
 
 def details(info: RunInfo) -> None:
@@ -215,7 +227,7 @@ def export(store: RunStore, info: RunInfo) -> None:
         icon=":material/download:",
         help=f"{what}: restore it anywhere with Import",
     )
-    meta = json.dumps(info.meta, indent=1)
+    meta = json.dumps({k: v for k, v in info.meta.items() if k != "session"}, indent=1)
     c2.download_button(
         "Settings (.json)",
         meta,
@@ -305,9 +317,9 @@ def _import(store: RunStore) -> None:
     flash("success", f"Restored '{result.info.name}': it is now this session's {ui.role}.{note}")
 
 
-def evictions_notice(store: RunStore, hours: float = 24.0) -> None:
-    """Tell the user which runs the limits removed recently."""
-    recent = store.evictions(since=time.time() - hours * 3600)
+def evictions_notice(store: RunStore, session: str, hours: float = 24.0) -> None:
+    """Tell the user which of their runs the limits removed recently."""
+    recent = store.evictions(since=time.time() - hours * 3600, session=session)
     if not recent:
         return
     names = ", ".join(f"'{e['name']}'" for e in recent[:5])

@@ -58,12 +58,18 @@ def require_run():
 
 
 # -- saved runs (issue 9) ----------------------------------------------------------------------
+SESSION_ID_KEY = "_session_id"  # tests give each AppTest its own id (all share one)
+
+
 def session_id() -> str | None:
-    """This browser session's id (labels the runs it saves, for the per-session limit)."""
+    """This browser session's id: labels the runs it saves (the per-session limit) and
+    decides which saved runs it sees and may change (core.run_meta)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx(suppress_warning=True)
-    return ctx.session_id if ctx is not None else None
+    if ctx is None:
+        return None
+    return st.session_state.get(SESSION_ID_KEY) or ctx.session_id
 
 
 def run_store():

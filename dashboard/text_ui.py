@@ -188,7 +188,7 @@ def _store_loaded(run: TextRun, file_name: str) -> None:
     except Exception as e:
         st.warning(
             f"The model is loaded in this session but could not be saved to the runs folder "
-            f"{store.root} ({type(e).__name__}: {e}); download it from the Save tab to keep it.",
+            f"({type(e).__name__}); download it from the Save tab to keep it.",
             icon=":material/save:",
         )
         return

@@ -10,6 +10,7 @@ import streamlit as st
 from core.forecast import ForecastRun
 from core.jobs import DONE, FAILED, FINISHED, STOPPED, Job
 from core.trainer import DIVERGED
+from dashboard import runs_notes
 from dashboard.figures import loss_figure
 from dashboard.train_figures import forecast_figure, optimizer_figure, scores_table
 from dashboard.train_notes import SPAN_WORDS, run_notes
@@ -104,6 +105,7 @@ def finished_banner(snap: dict) -> None:
     elif status == DONE:
         took = fmt_duration(snap["elapsed"])
         st.success(f"Training done in {took}: {message}.", icon=":material/check:")
+    runs_notes.save_notes(snap)  # not saved, or older runs removed to make room for it
 
 
 def run_results(run: ForecastRun) -> None:

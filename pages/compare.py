@@ -8,7 +8,7 @@ import streamlit as st
 from core.compare import compare_job
 from core.compare_reading import read_comparison
 from core.sweep import SweepResult, sweep_job
-from dashboard import compare_runs_ui, jobs, state
+from dashboard import compare_runs_ui, jobs, runs_notes, state
 from dashboard.compare_controls import settings
 from dashboard.compare_figures import (
     gradient_figure,
@@ -139,6 +139,7 @@ def live() -> None:
             st.warning(snap["save_warning"], icon=":material/save:")
         elif snap.get("saved_run"):
             st.caption(f"Saved in the runs folder as run `{snap['saved_run']}` (Runs page).")
+        runs_notes.eviction_note(snap)  # older runs removed to make room for this one
         if result is not None and status != "failed":
             st.subheader("What the charts show", anchor=False)
             lines = result.reading() if isinstance(result, SweepResult) else read_comparison(result)

@@ -7,43 +7,43 @@ from pathlib import Path
 import streamlit as st
 
 from core import run_kinds
-from dashboard import jobs, runs_compare, runs_ui, state
+from dashboard import jobs, runs_compare, runs_notes, runs_ui, state
 from dashboard.runs_figures import runs_table
 
 PAGES_DIR = Path(__file__).resolve().parent
 
 st.title("Runs")
 store = state.run_store()
+session = state.session_id() or ""  # never None here: None is the operator (command line)
+runs = store.list(session=session)  # this session's runs and the shared gallery
 usage = store.usage()
+mine = sum(1 for r in runs if r.writable_by(session))
 st.caption(
-    f"Every training run is saved in `{usage['root']}`: {usage['runs']} run(s), "
-    f"{runs_ui.size_text(usage['bytes'])} of {runs_ui.size_text(usage['max_bytes'])}, at most "
-    f"{usage['per_session']} per browser session. When a limit is reached the oldest "
+    f"Every training run is saved on the server, visible only to the browser session that "
+    f"trained it: {mine} of yours, plus {len(runs) - mine} shared with everyone (read-only). "
+    f"At most {usage['per_session']} runs per session and "
+    f"{runs_ui.size_text(usage['max_bytes'])} in all "
+    f"({runs_ui.size_text(usage['bytes'])} used): when a limit is reached the oldest "
     "unpinned runs are removed first."
 )
 runs_ui.show_flash()
 for job in jobs.holder().jobs.values():  # every kind of training job saves its run
-    snap = job.snapshot()
-    if snap.get("save_warning"):
-        st.warning(snap["save_warning"], icon=":material/save:")
-    if snap.get("save_notice"):
-        st.info(snap["save_notice"], icon=":material/auto_delete:")
-runs_ui.evictions_notice(store)
+    runs_notes.save_notes(job.snapshot())
+runs_ui.evictions_notice(store, session)
 
-runs = store.list()
 broken = [r for r in runs if r.broken]
 ready = [r for r in runs if not r.broken]
 known = [r for r in ready if run_kinds.get(r.kind) is not None]
 if broken:
-    with st.expander(f"{len(broken)} folder(s) in the runs folder cannot be read"):
+    with st.expander(f"{len(broken)} of your runs cannot be read"):
         for r in broken:
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
-            c1.write(f"`{r.id}`: {r.broken}")
+            c1.text(f"{r.id}: {r.broken}")
             c2.button(
                 "Delete",
                 key=f"runs-broken-{r.id}",
                 on_click=runs_ui._guard,
-                args=(store.delete, r.id),
+                args=(store.delete, r.id, session),
             )
 
 if not ready:
@@ -98,7 +98,7 @@ tab_manage, tab_compare, tab_export, tab_import = st.tabs(
 with tab_import:
     runs_ui.import_checkpoint(store)
 with tab_manage:
-    runs_ui.manage(store, info)
+    runs_ui.manage(store, info, session)
 
 with tab_compare:
     if known:

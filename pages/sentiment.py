@@ -14,7 +14,7 @@ from core.sentiment import (
     word_table,
 )
 from core.sentiment.inside import GATE_NAMES
-from dashboard import jobs
+from dashboard import jobs, runs_notes
 from dashboard import sentiment_figures as figs
 from dashboard import sentiment_ui as ui
 from dashboard.ui import metric_row
@@ -60,6 +60,8 @@ def live() -> None:
             job.stop()
     if snap["status"] == "failed":
         st.error(f"Training failed: {snap.get('message')}", icon=":material/error:")
+    if job.result is not None and job.result is ui.current_run():
+        runs_notes.eviction_note(snap)  # older runs removed to make room for this one
     if snap.get("save_warning") and job.result is ui.current_run():  # trained, not saved
         st.warning(snap["save_warning"], icon=":material/save:")
     elif snap.get("message"):

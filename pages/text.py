@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.text import text_run_bytes, text_task
-from dashboard import jobs, text_tabs, text_ui
+from dashboard import jobs, runs_notes, text_tabs, text_ui
 from dashboard.text_figures import bpc_figure
 
 st.title("Text generation")
@@ -49,6 +49,8 @@ def live() -> None:
         st.error(f"Training failed: {snap.get('message')}", icon=":material/error:")
     if snap.get("save_warning") and job.result is run:  # trained, but not in the runs folder
         st.warning(snap["save_warning"], icon=":material/save:")
+    if job is not None and job.result is run:
+        runs_notes.eviction_note(snap)  # older runs removed to make room for this one
     if job is not None and not job.done:
         step, steps = snap.get("step", 0), snap.get("steps") or 1
         st.progress(min(step / steps, 1.0), text=f"{snap['name']}: step {step:,} of {steps:,}")

@@ -17,6 +17,7 @@ from core.forecast import fit_forecaster
 from core.runs import Limits, RunStore
 
 DATA = synthetic("sine", n=140)
+APPTEST_SESSION = "test session id"  # what every AppTest's script run context says
 
 
 def tiny(hidden: int):
@@ -61,7 +62,7 @@ def test_home_run_is_saved_and_reopens_after_a_restart(app, store):
 
 
 def test_rename_pin_and_delete_with_confirmation(app, store, runs):
-    rid = store.save(runs[0], name="old name").info.id
+    rid = store.save(runs[0], name="old name", session=APPTEST_SESSION).info.id
     at = run_page(app, "runs.py")
     at.text_input(key=f"runs-rename-{rid}").input("  sine   baseline ")
     at.button(key="runs-rename").click().run()
@@ -149,8 +150,8 @@ def test_without_onnx_the_page_says_how_to_get_it(app, store, runs, monkeypatch)
 
 def test_the_user_is_told_which_runs_the_limits_removed(app, store, runs):
     small = RunStore(store.root, Limits(per_session=1))
-    small.save(runs[0], name="oldest", session="s")
-    small.save(runs[1], name="newest", session="s")
+    small.save(runs[0], name="oldest", session=APPTEST_SESSION)
+    small.save(runs[1], name="newest", session=APPTEST_SESSION)
     at = run_page(app, "runs.py")
     notice = next(i.value for i in at.info if "were removed" in i.value)
     assert "'oldest'" in notice and "more than 1 runs in this session" in notice
@@ -197,5 +198,44 @@ def test_a_failed_save_is_shown_and_the_trained_run_survives(app, tmp_path, monk
     at.run()
     assert not at.exception
     warning = next(w.value for w in at.warning if "could not be saved" in w.value)
-    assert warning.startswith(f"the run was trained but could not be saved to {blocker}")
+    assert warning.startswith("the run was trained but could not be saved in the runs folder")
+    assert str(tmp_path) not in warning  # never a server path in the browser
     assert at.session_state["run"].fit.history  # the trained run is still the current run
+
+
+def test_each_browser_session_sees_only_its_runs_and_the_shared_gallery(app, store, runs):
+    from dashboard.state import SESSION_ID_KEY
+
+    store.save(runs[0], name="alice's run", session="alice")
+    store.save(runs[1], name="bob's run", session="bob")
+    gallery = store.save(runs[1], name="pinned demo", session="carol").info.id
+    store.set_shared(gallery, True)
+    seen = {}
+    for who in ("alice", "bob"):
+        at = fresh_app()
+        at.session_state[SESSION_ID_KEY] = who
+        at = run_page(at, "runs.py")
+        assert not errors_of(at)
+        options = at.selectbox(key="runs-selected").options
+        seen[who] = sorted(o.split(" · ")[0] for o in options)
+        assert not any(str(store.root) in c.value for c in at.caption)  # no server paths
+        at.selectbox(key="runs-selected").set_value(gallery).run()
+        assert at.button(key="runs-delete").disabled and at.button(key="runs-pin").disabled
+        assert not [t for t in at.text_input if t.key.startswith("runs-rename")]
+        at.button(key="runs-open").click().run()  # open is allowed
+        assert not errors_of(at) and "run" in at.session_state
+    assert seen == {"alice": ["alice's run", "pinned demo"], "bob": ["bob's run", "pinned demo"]}
+
+
+def test_evictions_are_told_on_the_page_that_saved_the_run(app, store, runs, monkeypatch):
+    monkeypatch.setenv("LSTMLAB_RUNS_PER_SESSION", "1")
+    store.save(runs[0], name="my older run", session=APPTEST_SESSION)
+    at = app.run()
+    at.button(key="home-start").click().run()
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
+    at.switch_page("../pages/train.py")
+    at = poll(at, lambda a: any("older run" in i.value for i in a.info), timeout=60)
+    note = next(i.value for i in at.info if "older run" in i.value)
+    assert note.startswith("Removed 1 older run to stay within the limits") and (
+        "'my older run'" in note
+    )

@@ -15,6 +15,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--dir", default=None, help="runs folder (default: $LSTMLAB_RUNS_DIR or runs/)")
     ls.add_argument("--json", action="store_true", help="print one JSON object")
     ls.set_defaults(func=list_runs)
+    for action, words in (
+        ("share", "show a run to every browser session, read-only (a gallery)"),
+        ("unshare", "show a run only to the session that trained it again"),
+    ):
+        sh = runs_sub.add_parser(action, help=words)
+        sh.add_argument("run_id", metavar="ID", help="a run id, as `runs list` prints it")
+        sh.add_argument("--dir", default=None, help="runs folder (default: $LSTMLAB_RUNS_DIR)")
+        sh.set_defaults(func=share, shared=action == "share")
 
     ex = sub.add_parser("export", help="export a saved run as ONNX and/or a checkpoint file")
     ex.add_argument("--run", required=True, help="a run folder, or a run id in the runs folder")
@@ -49,11 +57,19 @@ def list_runs(args: argparse.Namespace) -> int:
             continue
         loss = f"{r['best_val_loss']:.4g}" if r["best_val_loss"] is not None else "-"
         loss = f"{loss} ({r['units']})" if r["best_val_loss"] is not None else loss
-        pin = " [pinned]" if r["pinned"] else ""
+        pin = (" [pinned]" if r["pinned"] else "") + (" [shared]" if r["shared"] else "")
         print(
             f"{r['id']}  {r['created']}  {r['kind']:<10} {r['model']:<12} best val "
             f"{loss:<20} {r['data']}  '{r['name']}'{pin}"
         )
+    return 0
+
+
+def share(args: argparse.Namespace) -> int:
+    """Operator: put a run in (or take it out of) the gallery every session sees."""
+    info = _store(args.dir).set_shared(args.run_id, args.shared)  # RunError -> exit 2
+    where = "every browser session (read-only)" if args.shared else "its own session only"
+    print(f"'{info.name}' ({info.id}) is now shown to {where}")
     return 0
 
 
