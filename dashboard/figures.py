@@ -117,31 +117,32 @@ def log_ticks(values: Iterable[float | None], max_ticks: int = 8) -> dict:
     """Tick values and labels for a log axis over ``values`` (its data or its range ends).
 
     Plotly's own log ticks label the minor ones with bare mantissas ("7 6 5 4 3 2 0.1",
-    "1 2 5 10 2 5"); these are only powers of ten (every other one over many decades), or
-    1-2-5 steps when the data spans less than two decades, each labelled with its full value.
-    Returns ``{}`` when there is no positive value (Plotly's defaults then apply).
+    "1 2 5 10 2 5"); these are only powers of ten (every other one over many decades),
+    1-2-5 steps when the data spans under two decades, and evenly spaced round numbers
+    within one decade, each labelled with its full value. ``{}`` without positive values.
     """
     vals = [v for v in values if v is not None and math.isfinite(v) and v > 0]
     if not vals:
         return {}
     lo, hi = min(vals), max(vals)
-    if hi / lo < 3:  # a point or a flat line: ticks around it, not one lone tick
-        mid = math.sqrt(lo * hi)
-        lo, hi = min(lo, mid / 1.8), max(hi, mid * 1.8)
+    if hi / lo < 1.01:  # one point or a flat line: round numbers around it
+        lo, hi = lo / 1.2, hi * 1.2
     k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+
+    def inside(ts: list[float]) -> list[float]:
+        return [t for t in ts if lo <= t * (1 + 1e-9) and t <= hi * (1 + 1e-9)]
+
     step = max(1, math.ceil((k1 - k0 + 1) / max_ticks))
     ticks = [10.0**k for k in range(k0, k1 + 1, step)]
-    inside = [t for t in ticks if lo <= t * (1 + 1e-9) and t <= hi * (1 + 1e-9)]
-    if len(inside) < 2:  # under two decades: 1, 2, 5 per decade, then every mantissa
-        for mantissas in ((1, 2, 5), tuple(range(1, 10))):
-            ticks = [m * 10.0**k for k in range(k0, k1 + 1) for m in mantissas]
-            inside = [t for t in ticks if lo <= t * (1 + 1e-9) and t <= hi * (1 + 1e-9)]
-            if len(inside) >= 2:
-                break
-        else:  # a narrow range: five steps evenly spaced in log space
-            a, b = math.log10(lo), math.log10(hi)
-            ticks = [float(f"{10 ** (a + (b - a) * i / 4):.2g}") for i in range(5)]
-        ticks = sorted(set(ticks))
+    if len(inside(ticks)) < 2:  # under two decades: 1, 2, 5 per decade
+        ticks = [m * 10.0**k for k in range(k0, k1 + 1) for m in (1, 2, 5)]
+    if len(inside(ticks)) < 2:  # within a decade: evenly spaced round numbers
+        raw = (hi - lo) / 4
+        mag = 10.0 ** math.floor(math.log10(raw))
+        d = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+        digits = max(0, 2 - math.floor(math.log10(d)))
+        first, last = math.floor(lo / d), math.ceil(hi / d)
+        ticks = [round(i * d, digits) for i in range(first, last + 1) if i * d > 0]
     return dict(tickmode="array", tickvals=ticks, ticktext=[_tick_text(t) for t in ticks])
 
 

@@ -78,6 +78,14 @@ def test_the_train_loss_chart_ticks_cover_its_data():
     assert len(inside) >= 2
 
 
+def test_a_flat_loss_within_one_decade_still_gets_several_labelled_ticks():
+    """MSFT's honest flat loss (1.0 to 1.35): Plotly labelled it, but one "1" is not enough."""
+    hist = [dict(epoch=e, train_loss=1.0 + 0.01 * e, val_loss=1.35 - 0.01 * e) for e in range(1, 4)]
+    ticks = loss_figure(hist).layout.yaxis
+    shown = [t for v, t in zip(ticks.tickvals, ticks.ticktext, strict=True) if 1.0 <= v <= 1.35]
+    assert shown == ["1", "1.1", "1.2", "1.3"]
+
+
 def test_the_gradient_legend_sits_beside_the_plot_not_over_the_title():
     """A deeper stack has eight entries: a horizontal legend on top wrapped over the title."""
     names = ["LSTM ×1", "LSTM ×2", "LSTM ×3", "LSTM ×4"]
