@@ -149,8 +149,9 @@ def mae_ratio_figure(table: pd.DataFrame, height: int | None = None) -> go.Figur
             name="model MAE ÷ naive MAE",
             marker_color=colors,
             text=[f"{r:.2f}" if pd.notna(r) else "" for r in ratio],
-            textposition="outside",
-            cliponaxis=False,
+            textposition="inside",  # outside, ratios near 1 sat on the baseline's line
+            insidetextanchor="end",
+            textfont=dict(color="white"),
             customdata=table[["test MAE", "naive test MAE"]].to_numpy().tolist(),
             hovertemplate="%{y}<br>ratio %{x:.3f}<br>model MAE %{customdata[0]:.4g}"
             "<br>naive MAE %{customdata[1]:.4g}<extra></extra>",
