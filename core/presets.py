@@ -6,7 +6,8 @@ from core.config import ModelConfig, TrainConfig
 
 PRESETS: dict[str, dict] = {
     "quick demo": {
-        "help": "a small LSTM that learns in a few seconds on a CPU: good for a live demo",
+        "help": "a small LSTM, 15 epochs: visibly learns during a live demo (the live ETA "
+        "says how long on this machine)",
         "model": ModelConfig(cell="lstm", hidden_size=32, num_layers=1),
         "train": TrainConfig(epochs=15, batch_size=64, lr=3e-3, clip_norm=1.0),
     },

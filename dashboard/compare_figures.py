@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures import _layout
+from dashboard.figures import _layout, axis_values, log_ticks
 
 PALETTE = ("#d62728", "#2ca02c", "#1f77b4", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")  # fmt: skip
@@ -38,14 +38,7 @@ def _fit_log_range(fig: go.Figure, extra: Sequence[float]) -> None:
     if not ys:
         return
     lo, hi = min(ys) / 1.4, max(ys) * 1.4
-    fig.update_yaxes(range=[math.log10(lo), math.log10(hi)])
-    decades = math.log10(hi / lo)
-    if decades < 1:  # plain numbers, not bare mantissas
-        fig.update_yaxes(tickformat=".2g")
-    elif decades < 2.5:  # ticks at 1, 2, 5 per decade only: labels do not collide
-        fig.update_yaxes(tickformat=".2g", dtick="D2")
-    else:
-        fig.update_yaxes(exponentformat="power")
+    fig.update_yaxes(range=[math.log10(lo), math.log10(hi)], **log_ticks([lo, hi]))
 
 
 def overlay_loss_figure(
@@ -145,11 +138,17 @@ def gradient_figure(
     if not fig.data:
         _waiting(fig, "measured when each architecture finishes")
     y_title = "‖∂L/∂x‖ relative to the last step" if relative else "‖∂L/∂x‖"
-    fig.update_yaxes(type="log", title=f"{y_title} (log scale)", exponentformat="power")
+    ticks = log_ticks(axis_values(fig))
+    fig.update_yaxes(type="log", title=f"{y_title} (log scale)", **ticks)
     fig.update_xaxes(title="steps before the last input (lag k)", rangemode="tozero")
     fig = _layout(fig, title, height)
-    fig.update_layout(hovermode="closest", margin=dict(t=90))
-    fig.update_layout(legend=dict(y=1.06))
+    # the legend to the right of the plot, one entry a line: on top it wrapped into rows
+    # that grew up over the title (eight entries for a deeper stack)
+    fig.update_layout(
+        hovermode="closest",
+        margin=dict(t=80),
+        legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
+    )
     return fig
 
 

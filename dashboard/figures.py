@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -91,14 +92,68 @@ def loss_figure(
                 dict(x=h["epoch"], y=1, yref="paper", text=ev, showarrow=False, textangle=-90,
                      xanchor="right", yanchor="top", font=dict(size=10, color="#555"))
             )  # fmt: skip
+    ys = [y for trace in data for y in trace["y"]]
     layout = dict(
         _base_layout(title, height, LIGHT_TEMPLATE),
-        yaxis=dict(type="log", title=dict(text="loss (MSE, scaled)")),
+        yaxis=dict(type="log", title=dict(text="loss (MSE, scaled)"), **log_ticks(ys)),
         xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
         shapes=shapes,
         annotations=notes,
     )
     return go.Figure(dict(data=data, layout=layout))
+
+
+def _tick_text(v: float) -> str:
+    """A tick value written out in full: 0.001, 20, 5000; 1e-5 and 2e6 beyond that."""
+    if 1e-4 <= v < 1:
+        return f"{v:.3g}"
+    if 1 <= v < 1e5:
+        return f"{v:.0f}" if v == round(v) else f"{v:.3g}"
+    mantissa, exponent = f"{v:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def log_ticks(values: Iterable[float | None], max_ticks: int = 8) -> dict:
+    """Tick values and labels for a log axis over ``values`` (its data or its range ends).
+
+    Plotly's own log ticks label the minor ones with bare mantissas ("7 6 5 4 3 2 0.1",
+    "1 2 5 10 2 5"); these are only powers of ten (every other one over many decades),
+    1-2-5 steps when the data spans under two decades, and evenly spaced round numbers
+    within one decade, each labelled with its full value. ``{}`` without positive values.
+    """
+    vals = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not vals:
+        return {}
+    lo, hi = min(vals), max(vals)
+    if hi / lo < 1.01:  # one point or a flat line: round numbers around it
+        lo, hi = lo / 1.2, hi * 1.2
+    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+
+    def inside(ts: list[float]) -> list[float]:
+        return [t for t in ts if lo <= t * (1 + 1e-9) and t <= hi * (1 + 1e-9)]
+
+    step = max(1, math.ceil((k1 - k0 + 1) / max_ticks))
+    ticks = [10.0**k for k in range(k0, k1 + 1, step)]
+    if len(inside(ticks)) < 2:  # under two decades: 1, 2, 5 per decade
+        ticks = [m * 10.0**k for k in range(k0, k1 + 1) for m in (1, 2, 5)]
+    if len(inside(ticks)) < 2:  # within a decade: evenly spaced round numbers
+        raw = (hi - lo) / 4
+        mag = 10.0 ** math.floor(math.log10(raw))
+        d = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+        digits = max(0, 2 - math.floor(math.log10(d)))
+        first, last = math.floor(lo / d), math.ceil(hi / d)
+        ticks = [round(i * d, digits) for i in range(first, last + 1) if i * d > 0]
+    return dict(tickmode="array", tickvals=ticks, ticktext=[_tick_text(t) for t in ticks])
+
+
+def axis_values(fig: go.Figure, axis: str = "y") -> list[float]:
+    """Every ``axis`` value ("x" or "y") of the figure's traces, for ``log_ticks``."""
+    out: list[float] = []
+    for trace in fig.data:
+        for v in getattr(trace, axis, None) or ():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.append(float(v))
+    return out
 
 
 def _positive(y: float | None) -> float | None:

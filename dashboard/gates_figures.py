@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.figures import _layout, loss_figure
+from dashboard.figures import _layout, log_ticks, loss_figure
 
 NAMES = {
     "i": "input gate i",
@@ -260,6 +260,7 @@ def memory_span_figure(
     fig.update_yaxes(
         type="log",
         range=[math.log10(lo), math.log10(hi)],
+        **log_ticks([lo, hi]),
         title_text=f"steps remembered, 1 / (1 − mean {gate})",
     )
     fig.update_xaxes(title_text="unit", type="category", showticklabels=len(order) <= 64)

@@ -149,6 +149,20 @@ KIND_WORDS = {  # job kind -> the page it belongs to, as the sidebar names it
 }
 
 
+KIND_PAGES = {"train": "train.py", "stocks": "stocks.py", "compare": "compare.py",
+              "text": "text.py", "sentiment": "sentiment.py"}  # fmt: skip
+
+
+def progress_words(snap: dict) -> str:
+    """"starting…" until the job knows its epochs, then the epoch and, once known, the ETA."""
+    epochs = snap.get("epochs") or 0
+    if not epochs:
+        return "starting…"
+    eta = snap.get("eta_s")
+    known = eta is not None and eta == eta
+    return f"epoch {snap.get('epoch') or 0}/{epochs}" + (f", ETA {_fmt_s(eta)}" if known else "")
+
+
 @st.fragment(run_every=1.0)
 def sidebar_status() -> None:
     """Shown on every page: what this session's jobs are doing."""
@@ -177,11 +191,13 @@ def sidebar_status() -> None:
                 (epoch + (snap.get("batch", 0) / max(snap.get("n_batches", 1), 1)))
                 / max(epochs, 1),
             )
-            st.progress(
-                frac, text=f"{label}: epoch {epoch}/{epochs}, ETA {_fmt_s(snap.get('eta_s'))}"
-            )
-            if st.button("Stop", key=f"sidebar-stop-{kind}", icon=":material/stop:"):
-                job.stop()
+            st.progress(frac, text=f"{label}: {progress_words(snap)}")
+            if kind in KIND_PAGES:  # its page has the one Stop button
+                st.page_link(
+                    f"../pages/{KIND_PAGES[kind]}",
+                    label=f"Watch or stop it on {KIND_WORDS[kind]}",
+                    icon=":material/arrow_forward:",
+                )
     n = len(manager().running())
     st.caption(
         f"Server: {n} of {manager().max_jobs} job slots in use · {time.strftime('%H:%M:%S')}"

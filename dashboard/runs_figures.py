@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard.figures import COLORS, _layout
+from dashboard.figures import COLORS, _layout, axis_values, log_ticks
 
 PALETTE = px.colors.qualitative.D3
 
@@ -120,7 +120,8 @@ def loss_overlay_figure(
                     marker=dict(size=4),
                 )
             )
-    fig.update_yaxes(type="log" if log_y else "linear", title=y_title)
+    ticks = log_ticks(axis_values(fig)) if log_y else {}
+    fig.update_yaxes(type="log" if log_y else "linear", title=y_title, **ticks)
     xs = [h.get(x_key) for hist in histories.values() for h in hist]
     last = max((x for x in xs if isinstance(x, (int, float))), default=0)
     dtick = 1 if last <= 20 else None  # whole epochs/steps, never 0.5
@@ -130,35 +131,44 @@ def loss_overlay_figure(
     return fig
 
 
-def mae_ratio_figure(table: pd.DataFrame, height: int = 360) -> go.Figure:
+def mae_ratio_figure(table: pd.DataFrame, height: int | None = None) -> go.Figure:
     """Test MAE of each run divided by the naive last-value baseline's test MAE.
 
     ratio = MAE_model / MAE_naive: unitless, so runs on different data compare;
-    below 1 the model beats repeating the last observed value.
+    below 1 the model beats repeating the last observed value. One horizontal bar per run:
+    run names read along their bars, and the figure grows with the number of runs.
     """
     ratio = table["test MAE"] / table["naive test MAE"].where(table["naive test MAE"] > 0)
     colors = [COLORS["test"] if r < 1 else COLORS["model"] for r in ratio.fillna(1.0)]
+    values = [None if pd.isna(r) else float(r) for r in ratio]
     fig = go.Figure(
         go.Bar(
-            x=table["run"].tolist(),
-            y=[None if pd.isna(r) else float(r) for r in ratio],
+            y=table["run"].tolist(),
+            x=values,
+            orientation="h",
             name="model MAE ÷ naive MAE",
             marker_color=colors,
             text=[f"{r:.2f}" if pd.notna(r) else "" for r in ratio],
-            textposition="outside",
+            textposition="inside",  # outside, ratios near 1 sat on the baseline's line
+            insidetextanchor="end",
+            textfont=dict(color="white"),
             customdata=table[["test MAE", "naive test MAE"]].to_numpy().tolist(),
-            hovertemplate="%{x}<br>ratio %{y:.3f}<br>model MAE %{customdata[0]:.4g}"
+            hovertemplate="%{y}<br>ratio %{x:.3f}<br>model MAE %{customdata[0]:.4g}"
             "<br>naive MAE %{customdata[1]:.4g}<extra></extra>",
         )
     )
-    fig.add_hline(
-        y=1.0,
+    fig.add_vline(
+        x=1.0,
         line=dict(color=COLORS["naive"], dash="dash"),
         annotation_text="naive baseline (last value)",
-        annotation_position="top left",
+        annotation_position="top",
     )
-    fig.update_yaxes(title="test MAE ÷ naive MAE (below 1 is better)", rangemode="tozero")
-    fig.update_xaxes(title="run")
+    top = max([1.0, *(v for v in values if v is not None)])
+    fig.update_xaxes(
+        title="test MAE ÷ naive MAE (below 1 is better)", range=[0, top * 1.15], automargin=True
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True)  # first run on top
+    height = height or 150 + 38 * len(table)
     fig = _layout(fig, "Test error relative to the naive last-value baseline", height)
-    fig.update_layout(hovermode="closest", showlegend=False)
+    fig.update_layout(hovermode="closest", showlegend=False, margin=dict(t=70, b=60))
     return fig

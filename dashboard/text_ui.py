@@ -34,13 +34,13 @@ PRESETS: dict[str, tuple[CharModelConfig, CharTrainConfig, str]] = {
     "Quick demo": (
         CharModelConfig(hidden_size=128, num_layers=1),
         CharTrainConfig(epochs=2, batch_size=32, seq_len=64, lr=1e-2, log_every=10),
-        "1 layer of 128 LSTM units, 2 passes over the text: about 15 to 40 s on a CPU.",
+        "1 layer of 128 LSTM units, 2 passes over the text: the shortest run.",
     ),
     "Classic char-rnn": (
         CharModelConfig(hidden_size=128, num_layers=2),
         CharTrainConfig(epochs=10, batch_size=50, seq_len=50, lr=2e-3, log_every=20),
-        "Karpathy's char-rnn default, 2 layers of 128 LSTM units, 10 passes: a few minutes "
-        "on a CPU, seconds on a GPU.",
+        "Karpathy's char-rnn default, 2 layers of 128 LSTM units, 10 passes: about ten times "
+        "the quick demo's work (a GPU helps; the sidebar's ETA says how long here).",
     ),
 }
 

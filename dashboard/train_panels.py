@@ -53,7 +53,8 @@ def live_panel(job: Job, snap: dict) -> None:
     frac = min(1.0, (max(epoch - 1, 0) + batch / n_batches) / max(epochs, 1)) if batch else 0.0
     frac = max(frac, len(history) / max(epochs, 1))
     c = st.columns([5, 1])
-    c[0].progress(frac, text=f"Training **{snap['name']}**: epoch {epoch} of {epochs or '…'}")
+    where = f"epoch {epoch} of {epochs}" if epochs else "starting…"
+    c[0].progress(frac, text=f"Training **{snap['name']}**: {where}")
     if c[1].button("Stop", key="train-live-stop", icon=":material/stop:", width="stretch"):
         job.stop()
         st.toast("Stopping after the current batch; the last completed epoch is kept.")
@@ -77,6 +78,17 @@ def live_panel(job: Job, snap: dict) -> None:
         cached = (sig, *figures(history, best.get("epoch"), clip))
         st.session_state[LIVE_FIGS_KEY] = cached
     charts(cached[1], cached[2], "live")
+
+
+# Streamlit's status widget (top right) offers its own "Stop" while a rerun lasts over
+# 0.5 s, which the live panel's polling makes frequent; it stops the page's script, not the
+# training job: hidden while a job trains, so the page has one Stop that does what it says.
+STATUS_STOP_CSS = "<style>[data-testid='stStatusWidget'] button { display: none; }</style>"
+
+
+def hide_status_stop() -> None:
+    """Hide the status widget's script-Stop button (its running indicator stays)."""
+    st.html(STATUS_STOP_CSS)
 
 
 def figures(history: list[dict], best_epoch: int | None, clip: float | None) -> tuple:

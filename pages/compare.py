@@ -110,7 +110,8 @@ def live() -> None:
     if job is None:
         st.info(
             "Pick a task and press **Compare**. The defaults (delayed echo, lag 20, RNN, GRU "
-            "and LSTM, 10 epochs) take well under a minute on a laptop CPU.",
+            "and LSTM, 10 epochs) train three models one after another; the sidebar "
+            "shows how long the rest will take on this machine.",
             icon=":material/compare_arrows:",
         )
         return

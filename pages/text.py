@@ -86,7 +86,7 @@ live()
 run = text_ui.current_run()
 if run is None:
     st.info(
-        "Train a model above (the quick demo takes well under a minute), or load a saved one.",
+        "Train a model above (the quick demo is the shortest), or load a saved one.",
         icon=":material/model_training:",
     )
     st.stop()

@@ -17,7 +17,7 @@ from core.live import live_task, warm_up
 from core.models import RecurrentForecaster, count_parameters
 from dashboard import jobs, state, train_form
 from dashboard.train_figures import split_figure
-from dashboard.train_panels import job_view, run_results
+from dashboard.train_panels import hide_status_stop, job_view, run_results
 
 POLL_S = 0.5  # live redraw period while a job runs
 
@@ -124,10 +124,14 @@ if ready:
         if job is not None:
             st.rerun()  # redraw with the Train button disabled and the live panel polling
 
+if running:  # one Stop on the page: the live panel's (the sidebar links here)
+    hide_status_stop()
 st.fragment(run_every=POLL_S if running else None)(live)()
 
 run = state.current_run()
-if run is None:
+if running:
+    pass  # only the live run while it trains: the earlier run's charts would read as its own
+elif run is None:
     st.info("No trained run in this session yet: press **Train** above.", icon=":material/info:")
 else:
     run_results(run)
