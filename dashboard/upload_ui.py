@@ -9,7 +9,6 @@ which backslash-escapes every markdown and HTML character. Nothing goes into
 from __future__ import annotations
 
 import io
-import re
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +28,7 @@ from core.data.upload import (
     sha256,
 )
 from dashboard import state
+from dashboard.safe_text import md_escape
 
 KEY = "upload-"  # prefix of every widget key on the page
 FLASH = KEY + "flash"  # (kind, markdown) left by a button callback for the next run
@@ -44,12 +44,11 @@ FILL_LABELS = {
     "drop": "drop rows",
     "none": "leave missing",
 }
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=])")
 
 
 def md(text: object) -> str:
-    """User text made literal for ``st.markdown``/``st.error`` (every special char escaped)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """User text made literal for ``st.markdown``/``st.error``, on one line."""
+    return md_escape(str(text).replace("\n", " "))
 
 
 def cap_bytes() -> int:

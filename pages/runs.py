@@ -9,6 +9,7 @@ import streamlit as st
 from core import run_kinds
 from dashboard import jobs, runs_compare, runs_ui, state
 from dashboard.runs_figures import runs_table
+from dashboard.safe_text import md_escape
 
 PAGES_DIR = Path(__file__).resolve().parent
 
@@ -25,9 +26,9 @@ runs_ui.show_flash()
 for job in jobs.holder().jobs.values():  # every kind of training job saves its run
     snap = job.snapshot()
     if snap.get("save_warning"):
-        st.warning(snap["save_warning"], icon=":material/save:")
+        st.warning(md_escape(snap["save_warning"]), icon=":material/save:")
     if snap.get("save_notice"):
-        st.info(snap["save_notice"], icon=":material/auto_delete:")
+        st.info(md_escape(snap["save_notice"]), icon=":material/auto_delete:")
 runs_ui.evictions_notice(store)
 
 runs = store.list()
@@ -38,7 +39,7 @@ if broken:
     with st.expander(f"{len(broken)} folder(s) in the runs folder cannot be read"):
         for r in broken:
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
-            c1.write(f"`{r.id}`: {r.broken}")
+            c1.write(md_escape(f"{r.id}: {r.broken}"))
             c2.button(
                 "Delete",
                 key=f"runs-broken-{r.id}",
@@ -107,5 +108,5 @@ with tab_compare:
         st.info("No runs to compare yet.")
 
 with tab_export:
-    st.caption(f"Exporting **{info.name}** (pick another run above the tabs).")
+    st.caption(f"Exporting **{md_escape(info.name)}** (pick another run above the tabs).")
     runs_ui.export(store, info)
