@@ -17,6 +17,7 @@ from core.checkpoint import CheckpointError, load_dict, load_run
 from core.forecast import ForecastRun
 from core.gate_view import SORTS, window_gates, window_input
 from dashboard import state
+from dashboard.safe_text import md_escape
 
 PREFIX = "gates-"
 RUN_TOKEN = "_gates_run_token"
@@ -66,7 +67,7 @@ def pick_run() -> ForecastRun | None:
                     st.session_state[LOADED] = (digest, open_checkpoint(data, state.datasets()))
                 except CheckpointError as e:
                     st.error(
-                        f"Could not open this checkpoint: {str(e).rstrip('.')}.",
+                        f"Could not open this checkpoint: {md_escape(str(e).rstrip('.'))}.",
                         icon=":material/error:",
                     )
                     st.session_state.pop(LOADED, None)

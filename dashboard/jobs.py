@@ -15,6 +15,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.jobs import FAILED, FINISHED, Busy, Job, JobManager, training_job
+from dashboard.safe_text import md_escape
 
 HOLDER_KEY = "_lstmlab_jobs"
 # a job whose browser is gone this long is stopped: longer than the reconnect window
@@ -154,7 +155,7 @@ KIND_PAGES = {"train": "train.py", "stocks": "stocks.py", "compare": "compare.py
 
 
 def progress_words(snap: dict) -> str:
-    """"starting…" until the job knows its epochs, then the epoch and, once known, the ETA."""
+    """ "starting…" until the job knows its epochs, then the epoch and, once known, the ETA."""
     epochs = snap.get("epochs") or 0
     if not epochs:
         return "starting…"
@@ -177,7 +178,7 @@ def sidebar_status() -> None:
         status = snap["status"]
         epochs = snap.get("epochs") or 0
         epoch = snap.get("epoch") or 0
-        label = f"**{KIND_WORDS.get(kind, kind)}** · {snap['name']}"
+        label = f"**{KIND_WORDS.get(kind, kind)}** · {md_escape(snap['name'])}"
         if status in FINISHED:
             icon = {  # material icons: emoji need a font the server's browser may lack
                 "done": ":material/check_circle:",

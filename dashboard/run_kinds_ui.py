@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboard import compare_runs_ui, sentiment_ui, state, text_ui
+from dashboard.safe_text import md_escape
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
@@ -73,22 +74,24 @@ def details_markdown(kind: str, m: dict, size: str) -> str:
     if kind == "text":
         base = m.get("baselines") or {}
         return (
-            f"- **Corpus**: {ds.get('name', '?')}, {_num(ds.get('chars'), ',')} characters "
+            f"- **Corpus**: {md_escape(ds.get('name', '?'))}, "
+            f"{_num(ds.get('chars'), ',')} characters "
             f"({_num(ds.get('bytes'), ',')} bytes of UTF-8), {ds.get('vocab_size', '?')} "
             f"distinct · sha256 `{str(ds.get('fingerprint', ''))[:12]}`\n"
             f"- **Training**: {_num(fit.get('steps'), ',')} steps in "
-            f"{_num(fit.get('seconds'), '.1f')} s on {device} · {fit.get('message', '')}\n"
+            f"{_num(fit.get('seconds'), '.1f')} s on {device} · "
+            f"{md_escape(fit.get('message', ''))}\n"
             f"- **Best validation**: {_num(fit.get('best_val_loss'), '.3f', '-')} bits/char at "
             f"step {_num(fit.get('best_step'), ',', '-')} (character frequencies alone: "
             f"{_num(base.get('unigram_bpc'), '.3f')}) · opens with the final weights · "
             f"{size} on disk"
         )
     return (
-        f"- **Data**: {ds.get('name', '?')}, {ds.get('rows', '?')} rows from "
+        f"- **Data**: {md_escape(ds.get('name', '?'))}, {ds.get('rows', '?')} rows from "
         f"{ds.get('start', '?')} to {ds.get('end', '?')} · fingerprint "
         f"`{str(ds.get('fingerprint', ''))[:12]}`\n"
         f"- **Training**: {m.get('n_epochs', '?')} epochs in {fit.get('seconds') or 0:.1f} s "
-        f"on {device} · {fit.get('message', '')}\n"
+        f"on {device} · {md_escape(fit.get('message', ''))}\n"
         f"- **Opens with** the {m.get('weights', '?')} weights · checkpoints: "
         f"{', '.join(m.get('checkpoints', []))} · {size} on disk"
     )
@@ -98,13 +101,16 @@ def _sentiment_details(m: dict, size: str) -> str:
     ds, fit, test = m.get("dataset") or {}, m.get("fit") or {}, m.get("test") or {}
     device = (fit.get("device") or {}).get("label", "?")
     acc = {k: (test.get(k) or {}).get("accuracy") for k in ("model", "bag_of_words", "majority")}
-    counts = ", ".join(f"{c} {_num(n, ',')}" for c, n in (ds.get("counts") or {}).items())
+    counts = ", ".join(
+        f"{md_escape(c)} {_num(n, ',')}" for c, n in (ds.get("counts") or {}).items()
+    )
     return (
-        f"- **Data**: {ds.get('name', '?')}, {_num(ds.get('rows'), ',')} sentences ({counts}) "
+        f"- **Data**: {md_escape(ds.get('name', '?'))}, "
+        f"{_num(ds.get('rows'), ',')} sentences ({counts}) "
         f"· sha256 `{str(ds.get('fingerprint', ''))[:12]}` · vocabulary "
         f"{_num(ds.get('vocab_size'), ',')} words\n"
         f"- **Training**: {m.get('n_epochs', '?')} epochs in {_num(fit.get('seconds'), '.1f')} s "
-        f"on {device} · {fit.get('message', '')}\n"
+        f"on {device} · {md_escape(fit.get('message', ''))}\n"
         f"- **Best validation**: {_num(fit.get('best_val_loss'), '.3f', '-')} nats "
         f"(cross-entropy), accuracy {_num(fit.get('best_val_acc'), '.1%', '-')} at epoch "
         f"{fit.get('best_epoch') or '-'}\n"

@@ -14,6 +14,7 @@ from dashboard.runs_figures import (
     text_metrics_table,
 )
 from dashboard.runs_ui import label
+from dashboard.safe_text import md_escape
 
 MAX_COMPARE = 8
 TEXT_COLUMNS = {
@@ -79,7 +80,10 @@ def compare_text(store: RunStore, runs: list[RunInfo]) -> None:
     st.plotly_chart(fig, key="runs-overlay-text")
     untrained = [names[r.id] for r in chosen if not store.history(r.id)]
     if untrained:
-        st.caption(f"No validation history (never trained here): {', '.join(untrained)}.")
+        st.caption(
+            "No validation history (never trained here): "
+            f"{', '.join(md_escape(n) for n in untrained)}."
+        )
     table = text_metrics_table({names[r.id]: r.meta for r in chosen})
     st.dataframe(table, hide_index=True, width="stretch", column_config=TEXT_COLUMNS)
     st.caption(

@@ -17,6 +17,7 @@ from core import run_kinds
 from core.onnx_export import ExportError, available, export_onnx, onnx_parity
 from core.runs import RunError, RunInfo, RunStore
 from dashboard import compare_runs_ui, run_kinds_ui, state
+from dashboard.safe_text import md_escape
 
 FLASH_KEY = "_runs_flash"
 CONFIRM_KEY = "_runs_confirm_delete"
@@ -30,11 +31,11 @@ def flash(kind: str, text: str) -> None:
 def show_flash() -> None:
     kind, text = st.session_state.pop(FLASH_KEY, (None, None))
     if kind == "error":
-        st.error(text, icon=":material/error:")
+        st.error(md_escape(text), icon=":material/error:")
     elif kind == "warning":
-        st.warning(text, icon=":material/warning:")
+        st.warning(md_escape(text), icon=":material/warning:")
     elif kind == "success":
-        st.success(text, icon=":material/check_circle:")
+        st.success(md_escape(text), icon=":material/check_circle:")
 
 
 def label(info: RunInfo) -> str:
@@ -118,7 +119,8 @@ def manage(store: RunStore, info: RunInfo, session: str) -> None:
         )
     if ui is None or run_kinds.info_kind(info) is None:
         st.info(
-            f"'{info.name}' is a {info.kind} run: this version of LSTM Lab cannot open it, "
+            f"'{md_escape(info.name)}' is a {md_escape(info.kind)} run: "
+            "this version of LSTM Lab cannot open it, "
             "but you can rename, pin or delete it.",
             icon=":material/info:",
         )
@@ -161,7 +163,9 @@ def manage(store: RunStore, info: RunInfo, session: str) -> None:
         for page, text in run_kinds_ui.page_links(info.kind):
             st.page_link(page, label=text, icon=":material/arrow_forward:")
     if own and st.session_state.get(CONFIRM_KEY) == info.id:
-        st.warning(f"Delete '{info.name}' and its checkpoints from disk? This cannot be undone.")
+        st.warning(
+            f"Delete '{md_escape(info.name)}' and its checkpoints from disk? This cannot be undone."
+        )
         d1, d2 = st.columns(2)
         d1.button(
             "Yes, delete",
@@ -203,7 +207,11 @@ def export(store: RunStore, info: RunInfo) -> None:
     """Download the checkpoint, the settings as JSON, and (forecasters) the model as ONNX."""
     kind = run_kinds.info_kind(info)
     if kind is None:
-        st.info(f"'{info.name}' is a {info.kind} run: this version of LSTM Lab cannot export it.")
+        st.info(
+            md_escape(
+                f"'{info.name}' is a {info.kind} run: this version of LSTM Lab cannot export it."
+            )
+        )
         return
     if getattr(kind, "export_json", False):  # a summary without weights (comparisons)
         compare_runs_ui.export(store, info, kind)
@@ -322,7 +330,7 @@ def evictions_notice(store: RunStore, session: str, hours: float = 24.0) -> None
     recent = store.evictions(since=time.time() - hours * 3600, session=session)
     if not recent:
         return
-    names = ", ".join(f"'{e['name']}'" for e in recent[:5])
+    names = ", ".join(f"'{md_escape(e['name'])}'" for e in recent[:5])
     more = f" and {len(recent) - 5} more" if len(recent) > 5 else ""
     st.info(
         f"To stay within the limits, {len(recent)} older run(s) were removed in the last "

@@ -5,7 +5,6 @@ Every widget key starts with ``sent-`` so the groups never clash with other page
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +22,7 @@ from core.sentiment import (
     load_bundled,
     read_labelled_text,
 )
+from dashboard.safe_text import md_escape
 
 RUN_KEY = "sentiment_run"  # the session's trained classifier (core.sentiment.SentimentRun)
 UPLOADS_KEY = "sentiment_uploads"  # name -> TextDataset uploaded in this session
@@ -65,11 +65,6 @@ def uploads() -> dict[str, TextDataset]:
     return st.session_state[UPLOADS_KEY]
 
 
-def md_escape(text: str) -> str:
-    """User words shown in markdown: backslash every markdown character (no markup, ever)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
-
-
 @st.cache_resource(show_spinner=False)
 def bundled(name: str) -> TextDataset:
     """Read-only, shared by every session (a frozen dataset of tuples)."""
@@ -97,7 +92,7 @@ def _take_upload() -> None:
     try:
         ds = parse_upload(file.getvalue(), file.name)
     except TextDataError as e:
-        st.error(f"Could not use this file: {e}.", icon=":material/error:")
+        st.error(f"Could not use this file: {md_escape(e)}.", icon=":material/error:")
         return
     name = UPLOAD_PREFIX + file.name
     uploads()[name] = ds
@@ -182,5 +177,5 @@ def settings_form() -> tuple[TextConfig, ClassifierConfig, TrainConfig] | None:
             TrainConfig(epochs=epochs, batch_size=batch, lr=lr, early_stopping=early, patience=2),
         )  # fmt: skip
     except ValueError as e:
-        st.error(f"Invalid settings: {e}.", icon=":material/error:")
+        st.error(f"Invalid settings: {md_escape(e)}.", icon=":material/error:")
         return None

@@ -11,6 +11,7 @@ import streamlit as st
 from core.backtest import METHODS
 from core.stock_report import StockReport
 from dashboard import jobs
+from dashboard.safe_text import md_escape
 from dashboard.stock_figures import (
     backtest_figure,
     currency_of,
@@ -45,12 +46,12 @@ def job_progress() -> None:
     snap = job.snapshot()
     if not job.done:
         frac = min(1.0, (snap.get("epoch") or 0) / max(snap.get("epochs") or 1, 1))
-        st.progress(frac, text=f"{snap['name']}: {snap.get('message') or 'starting'}…")
+        st.progress(frac, text=md_escape(f"{snap['name']}: {snap.get('message') or 'starting'}…"))
         if st.button("Stop the backtest", key="stocks-stop", icon=":material/stop:"):
             job.stop()
         return
     if snap["status"] == "failed":
-        st.error(f"The backtest failed: {snap.get('message')}.", icon=":material/error:")
+        st.error(f"The backtest failed: {md_escape(snap.get('message'))}.", icon=":material/error:")
     if jobs.collect_finished():
         st.rerun(scope="app")
 
@@ -102,7 +103,7 @@ def metrics_display(summary: dict) -> pd.DataFrame:
 
 def render_report(rep: StockReport) -> None:
     s, bt = rep.backtest.summary, rep.backtest
-    st.subheader(f"Walk-forward backtest · {rep.dataset_name}", anchor=False)
+    st.subheader(f"Walk-forward backtest · {md_escape(rep.dataset_name)}", anchor=False)
     if rep.stopped:
         st.warning("Stopped before the end: the scores cover only the origins done so far.")
     if not s:

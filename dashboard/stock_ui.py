@@ -15,6 +15,7 @@ from core.data import Dataset
 from core.stock_model import INPUTS, MODES, StockConfig
 from core.stocks import Request, StockDataError, fetch_prices, gaps, parse_tickers, to_dataset
 from dashboard import state
+from dashboard.safe_text import md_escape
 from dashboard.stock_figures import candlestick_figure, compare_figure, currency_of
 
 SELECTED_KEY = "stocks_selected"  # name of the dataset the forecast uses
@@ -62,7 +63,7 @@ def _download(text: str, period: str, dates) -> None:
     else:
         start = end = None
     problems, loaded = [], []
-    with st.spinner(f"Downloading {', '.join(tickers)} from Yahoo Finance…"):
+    with st.spinner(f"Downloading {md_escape(', '.join(tickers))} from Yahoo Finance…"):
         for t in tickers:
             try:
                 ds = download_dataset(t, period, start, end)
@@ -107,7 +108,7 @@ def download_form() -> None:
     if go:
         _download(text, PERIODS.get(choice, "dates"), dates)
     for level, message, *detail in st.session_state.get(PROBLEMS_KEY, []):
-        getattr(st, level)(message)
+        getattr(st, level)(md_escape(message))
         if detail and detail[0]:
             with st.expander("Details: what yfinance reported", icon=":material/info:"):
                 st.code(detail[0], language=None, wrap_lines=True)
@@ -135,7 +136,7 @@ def pick_dataset() -> Dataset:
     title = f"{name}: daily prices, last {len(shown):,} rows"
     fig = candlestick_figure(shown, title, currency_of(ds.provenance))
     st.plotly_chart(fig, width="stretch", key="stocks-candles")
-    st.caption(provenance_line(ds))
+    st.caption(md_escape(provenance_line(ds)))
     loaded = [n for n in st.session_state.get(LOADED_KEY, []) if n in options]
     if len(loaded) > 1:
         closes = {n: options[n].frame["Close"] for n in loaded}
@@ -196,7 +197,7 @@ def settings_form(ds: Dataset) -> tuple[StockConfig, BacktestConfig] | None:
         )  # fmt: skip
         return cfg, BacktestConfig(origins=origins, refit_every=refit)
     except ValueError as e:
-        st.error(f"Check the settings: {e}.", icon=":material/error:")
+        st.error(f"Check the settings: {md_escape(e)}.", icon=":material/error:")
         return None
 
 

@@ -22,6 +22,7 @@ from core.text import (
     rank_cells,
     text_features,
 )
+from dashboard.safe_text import md_escape
 from dashboard.text_figures import activation_figure, char_label, colored_text_html, legend_html
 from dashboard.text_ui import current_generation, set_generation
 
@@ -73,7 +74,7 @@ def generate_tab(run: TextRun) -> None:
                 int(seed),
             )
         except TextError as e:
-            st.error(f"Cannot generate: {e}.", icon=":material/error:")
+            st.error(f"Cannot generate: {md_escape(e)}.", icon=":material/error:")
             return
         set_generation(run, gen)
     gen: Generation | None = current_generation(run)
@@ -163,7 +164,7 @@ def cells_tab(run: TextRun) -> None:
     try:
         acts = _cached(ACTS_KEY, run, text, lambda: cell_activations(run.model, run.vocab, text))
     except TextError as e:
-        st.error(f"Cannot colour this text: {e}.", icon=":material/error:")
+        st.error(f"Cannot colour this text: {md_escape(e)}.", icon=":material/error:")
         return
     values = acts[gate][layer - 1][:, unit]  # (T,)
     lo, hi = UNIT_RANGE.get(gate, (-1.0, 1.0))

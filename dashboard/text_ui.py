@@ -23,6 +23,7 @@ from core.text import (
     load_shakespeare,
     load_text_run,
 )
+from dashboard.safe_text import md_escape
 
 RUN_KEY = "text_run"  # the session's character model (core.text.TextRun)
 GEN_KEY = "text_generation"  # the last Generation
@@ -105,12 +106,16 @@ def corpus_picker() -> Corpus | None:
                 return None
             corpus = _from_upload(up.getvalue(), up.name)
     except TextError as e:
-        st.error(f"This text cannot be used: {e}.", icon=":material/error:")
+        st.error(f"This text cannot be used: {md_escape(e)}.", icon=":material/error:")
         return None
     note = " (cut to the first 2,000,000)" if "truncated_from" in corpus.provenance else ""
     st.caption(
         f"{len(corpus):,} characters{note}, {len(set(corpus.text))} distinct. "
-        + (f"Source: {corpus.provenance['origin']}." if "origin" in corpus.provenance else "")
+        + (
+            f"Source: {md_escape(corpus.provenance['origin'])}."
+            if "origin" in corpus.provenance
+            else ""
+        )
     )
     return corpus
 
@@ -148,7 +153,7 @@ def settings_picker() -> tuple[CharModelConfig, CharTrainConfig] | None:
                       clip_norm=float(clip), seed=int(seed)),
         )  # fmt: skip
     except ValueError as e:
-        st.error(f"These settings are not valid: {e}.", icon=":material/error:")
+        st.error(f"These settings are not valid: {md_escape(e)}.", icon=":material/error:")
         return None
 
 
@@ -164,11 +169,11 @@ def load_panel() -> None:
     try:
         run = load_text_run(raw)
     except CheckpointError as e:
-        st.error(f"Could not load {up.name}: {e}.", icon=":material/error:")
+        st.error(md_escape(f"Could not load {up.name}: {e}."), icon=":material/error:")
         return
     st.session_state[LOADED_KEY] = digest
     set_run(run)
-    st.success(f"Loaded the text model from {up.name}.", icon=":material/check_circle:")
+    st.success(f"Loaded the text model from {md_escape(up.name)}.", icon=":material/check_circle:")
     _store_loaded(run, up.name)
 
 
@@ -193,7 +198,7 @@ def _store_loaded(run: TextRun, file_name: str) -> None:
         )
         return
     if result.message:
-        st.info(result.message, icon=":material/auto_delete:")
+        st.info(md_escape(result.message), icon=":material/auto_delete:")
 
 
 def save_status(run: TextRun) -> None:

@@ -12,6 +12,7 @@ from core.jobs import DONE, FAILED, FINISHED, STOPPED, Job
 from core.trainer import DIVERGED
 from dashboard import runs_notes
 from dashboard.figures import loss_figure
+from dashboard.safe_text import md_escape
 from dashboard.train_figures import forecast_figure, optimizer_figure, scores_table
 from dashboard.train_notes import SPAN_WORDS, run_notes
 from dashboard.ui import metric_row
@@ -54,7 +55,7 @@ def live_panel(job: Job, snap: dict) -> None:
     frac = max(frac, len(history) / max(epochs, 1))
     c = st.columns([5, 1])
     where = f"epoch {epoch} of {epochs}" if epochs else "starting…"
-    c[0].progress(frac, text=f"Training **{snap['name']}**: {where}")
+    c[0].progress(frac, text=f"Training **{md_escape(snap['name'])}**: {where}")
     if c[1].button("Stop", key="train-live-stop", icon=":material/stop:", width="stretch"):
         job.stop()
         st.toast("Stopping after the current batch; the last completed epoch is kept.")
@@ -106,17 +107,17 @@ def finished_banner(snap: dict) -> None:
     """How the last job ended, in words the user can act on."""
     status, message = snap["status"], snap.get("message") or ""
     if status == FAILED:
-        st.error(f"Training failed: {message}.", icon=":material/error:")
+        st.error(f"Training failed: {md_escape(message)}.", icon=":material/error:")
     elif snap.get("reason") == DIVERGED:
         st.error(
-            f"Training diverged: {message}. The run below keeps those weights.",
+            f"Training diverged: {md_escape(message)}. The run below keeps those weights.",
             icon=":material/warning:",
         )
     elif status == STOPPED:
-        st.info(f"Training stopped: {message}.", icon=":material/stop_circle:")
+        st.info(f"Training stopped: {md_escape(message)}.", icon=":material/stop_circle:")
     elif status == DONE:
         took = fmt_duration(snap["elapsed"])
-        st.success(f"Training done in {took}: {message}.", icon=":material/check:")
+        st.success(f"Training done in {took}: {md_escape(message)}.", icon=":material/check:")
     runs_notes.save_notes(snap)  # not saved, or older runs removed to make room for it
 
 
@@ -127,9 +128,10 @@ def run_results(run: ForecastRun) -> None:
     bidir = ", bidirectional" if m.bidirectional else ""
     layers = f"{m.num_layers}×{m.cell.upper()}({m.hidden_size}{bidir})"
     st.caption(
-        f"{run.dataset.name} · target {d.target} · T={d.lookback}, K={d.horizon} · "
+        f"{md_escape(run.dataset.name)} · target {md_escape(d.target)} · "
+        f"T={d.lookback}, K={d.horizon} · "
         f"{WINDOW_WORDS.get(d.normalize, d.normalize)} · {layers} · "
-        f"{run.n_params:,} parameters · {fit.message if fit else 'untrained'}"
+        f"{run.n_params:,} parameters · {md_escape(fit.message) if fit else 'untrained'}"
         + (f" · {fit.device.get('label', '')}" if fit and fit.device else "")
     )
     if fit and fit.history:

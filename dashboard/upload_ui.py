@@ -9,7 +9,6 @@ which backslash-escapes every markdown and HTML character. Nothing goes into
 from __future__ import annotations
 
 import io
-import re
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +28,7 @@ from core.data.upload import (
     sha256,
 )
 from dashboard import state
+from dashboard.safe_text import md_escape
 
 KEY = "upload-"  # prefix of every widget key on the page
 FLASH = KEY + "flash"  # (kind, markdown) left by a button callback for the next run
@@ -47,12 +47,11 @@ FILL_LABELS = {
 NOTE_HELP = "What the reader changed in this column; the full sentence is in the list above."
 NOTE_ONE_LINE = 45  # characters a "large" column shows on one line
 ROW_HEIGHT = 60  # pixels: room for a wrapped note of two or three lines
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=])")
 
 
 def md(text: object) -> str:
-    """User text made literal for ``st.markdown``/``st.error`` (every special char escaped)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """User text made literal for ``st.markdown``/``st.error``, on one line."""
+    return md_escape(str(text).replace("\n", " "))
 
 
 def cap_bytes() -> int:

@@ -16,6 +16,7 @@ from dashboard.compare_figures import (
     summary_frame,
     sweep_figure,
 )
+from dashboard.safe_text import md_escape
 
 KIND = "compare"
 RESULT_KEY = compare_runs_ui.RESULT_KEY  # CompareResult, SweepResult or a saved summary
@@ -129,7 +130,8 @@ def live() -> None:
             job.stop()
     elif status == "failed":
         st.error(
-            f"The comparison failed: {snap.get('message')}. Change the settings and try again.",
+            f"The comparison failed: {md_escape(snap.get('message'))}. "
+            "Change the settings and try again.",
             icon=":material/error:",
         )
     draw_result(snap)
@@ -137,7 +139,7 @@ def live() -> None:
         jobs.collect_finished()
         result = st.session_state.get(RESULT_KEY)
         if snap.get("save_warning"):
-            st.warning(snap["save_warning"], icon=":material/save:")
+            st.warning(md_escape(snap["save_warning"]), icon=":material/save:")
         elif snap.get("saved_run"):
             st.caption(f"Saved in the runs folder as run `{snap['saved_run']}` (Runs page).")
         runs_notes.eviction_note(snap)  # older runs removed to make room for this one

@@ -24,6 +24,7 @@ from dashboard.gates_figures import (
     time_labels,
     unit_traces_figure,
 )
+from dashboard.safe_text import md_escape
 
 RELATIVE = {  # what the network reads, when it is not the scaled level the chart shows
     "ratio": " The network reads each value relative to the window's last one (x / last − 1).",
@@ -40,8 +41,8 @@ cfg = run.model_cfg
 keys = gate_keys(cfg.cell)
 st.caption(
     f"{cfg.cell.upper()} · {cfg.num_layers} layer(s) × {cfg.hidden_size} units"
-    f"{' × 2 directions' if cfg.bidirectional else ''} · trained on {run.dataset.name} "
-    f"({run.data_cfg.target}, lookback {run.data_cfg.lookback}). Every value below is "
+    f"{' × 2 directions' if cfg.bidirectional else ''} · trained on {md_escape(run.dataset.name)} "
+    f"({md_escape(run.data_cfg.target)}, lookback {run.data_cfg.lookback}). Every value below is "
     "recomputed from the model's own weights (`core.gates`), equal to what `nn."
     f"{cfg.cell.upper() if cfg.cell != 'rnn' else 'RNN'}` computes."
     + RELATIVE.get(run.data_cfg.normalize, "")

@@ -9,6 +9,7 @@ import streamlit as st
 from core import run_kinds
 from dashboard import jobs, runs_compare, runs_notes, runs_ui, state
 from dashboard.runs_figures import runs_table
+from dashboard.safe_text import md_escape
 
 PAGES_DIR = Path(__file__).resolve().parent
 
@@ -107,5 +108,5 @@ with tab_compare:
         st.info("No runs to compare yet.")
 
 with tab_export:
-    st.caption(f"Exporting **{info.name}** (pick another run above the tabs).")
+    st.caption(f"Exporting **{md_escape(info.name)}** (pick another run above the tabs).")
     runs_ui.export(store, info)

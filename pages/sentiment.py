@@ -54,18 +54,19 @@ def live() -> None:
         done = epoch + snap.get("batch", 0) / max(snap.get("n_batches", 1), 1)
         left, right = st.columns([5, 1])
         left.progress(
-            min(1.0, done / max(epochs, 1)), text=f"{snap['name']}: epoch {epoch}/{epochs}"
+            min(1.0, done / max(epochs, 1)),
+            text=f"{ui.md_escape(snap['name'])}: epoch {epoch}/{epochs}",
         )
         if right.button("Stop", key="sent-stop", icon=":material/stop:"):
             job.stop()
     if snap["status"] == "failed":
-        st.error(f"Training failed: {snap.get('message')}", icon=":material/error:")
+        st.error(f"Training failed: {ui.md_escape(snap.get('message'))}", icon=":material/error:")
     if job.result is not None and job.result is ui.current_run():
         runs_notes.eviction_note(snap)  # older runs removed to make room for this one
     if snap.get("save_warning") and job.result is ui.current_run():  # trained, not saved
-        st.warning(snap["save_warning"], icon=":material/save:")
+        st.warning(ui.md_escape(snap["save_warning"]), icon=":material/save:")
     elif snap.get("message"):
-        st.caption(snap["message"])
+        st.caption(ui.md_escape(snap["message"]))
     if snap.get("history") or snap.get("baselines"):
         st.plotly_chart(
             figs.curves_figure(
@@ -137,7 +138,7 @@ try:
         run.model, run.prepared.vocab, run.classes, text, run.text_cfg.max_len, run.text_cfg.lower
     )
 except ValueError as e:
-    st.warning(f"{str(e).capitalize()}.", icon=":material/edit:")
+    st.warning(ui.md_escape(f"{str(e).capitalize()}."), icon=":material/edit:")
     st.stop()
 labels = figs.word_labels(expl.words, expl.known)
 col_p, col_a = st.columns([1, 2])

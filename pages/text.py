@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.text import text_run_bytes, text_task
 from dashboard import jobs, runs_notes, text_tabs, text_ui
+from dashboard.safe_text import md_escape
 from dashboard.text_figures import bpc_figure
 
 st.title("Text generation")
@@ -46,14 +47,16 @@ def live() -> None:
         st.rerun(scope="app")  # the finished model becomes the session's text model
     snap = job.snapshot() if job is not None else {}
     if snap.get("status") == "failed":
-        st.error(f"Training failed: {snap.get('message')}", icon=":material/error:")
+        st.error(f"Training failed: {md_escape(snap.get('message'))}", icon=":material/error:")
     if snap.get("save_warning") and job.result is run:  # trained, but not in the runs folder
-        st.warning(snap["save_warning"], icon=":material/save:")
+        st.warning(md_escape(snap["save_warning"]), icon=":material/save:")
     if job is not None and job.result is run:
         runs_notes.eviction_note(snap)  # older runs removed to make room for this one
     if job is not None and not job.done:
         step, steps = snap.get("step", 0), snap.get("steps") or 1
-        st.progress(min(step / steps, 1.0), text=f"{snap['name']}: step {step:,} of {steps:,}")
+        st.progress(
+            min(step / steps, 1.0), text=f"{md_escape(snap['name'])}: step {step:,} of {steps:,}"
+        )
         if st.button("Stop", icon=":material/stop:", key="text-stop"):
             job.stop()
         history, baselines = snap.get("history", []), snap.get("baselines", {})
@@ -76,7 +79,7 @@ def live() -> None:
         else:
             st.caption("The first sample appears with the first point of the chart.")
         if message:
-            st.caption(message)
+            st.caption(md_escape(message))
     if len(samples) > 1:
         with st.expander(f"All {len(samples)} samples: from gibberish to words"):
             st.dataframe(pd.DataFrame(samples), hide_index=True, key="text-samples")
@@ -95,7 +98,7 @@ cfg = run.model_cfg
 st.caption(
     f"Current text model: {cfg.cell.upper()} {cfg.num_layers} × {cfg.hidden_size}, "
     f"{run.n_params:,} parameters, {run.vocab.size} characters, trained on "
-    f"{run.corpus.get('chars', 0):,} characters of {run.corpus.get('name', '?')}; "
+    f"{run.corpus.get('chars', 0):,} characters of {md_escape(run.corpus.get('name', '?'))}; "
     + (f"validation {run.val_bpc:.2f} bits/char." if run.val_bpc is not None else "no history.")
 )
 gen_tab, cells_tab, save_tab = st.tabs(["Generate", "Cells", "Save"])

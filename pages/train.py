@@ -16,6 +16,7 @@ from core.data import Dataset, prepare
 from core.live import live_task, warm_up
 from core.models import RecurrentForecaster, count_parameters
 from dashboard import jobs, state, train_form
+from dashboard.safe_text import md_escape
 from dashboard.train_figures import split_figure
 from dashboard.train_panels import hide_status_stop, job_view, run_results
 
@@ -48,12 +49,12 @@ def data_section() -> tuple[Dataset, DataConfig | None, dict]:
     ds = train_form.data_source()
     cfg = train_form.data_settings(ds)
     if isinstance(cfg, str):
-        st.error(f"Data settings: {cfg}.", icon=":material/error:")
+        st.error(f"Data settings: {md_escape(cfg)}.", icon=":material/error:")
         return ds, None, {}
     try:
         counts = window_counts(ds.fingerprint(), cfg.to_dict(), ds.frame)
     except ValueError as e:
-        st.error(f"Data settings: {e}.", icon=":material/error:")
+        st.error(f"Data settings: {md_escape(e)}.", icon=":material/error:")
         return ds, None, {}
     title = f"{ds.name}: {cfg.target} with the train / validation / test split"
     fig = split_figure(ds.frame, cfg.target, (counts["a"], counts["b"]), title)
@@ -91,7 +92,7 @@ with st.container(border=True):
     configs = train_form.model_settings()
 train_form.remember()
 if isinstance(configs, str):
-    st.error(f"Model settings: {configs}.", icon=":material/error:")
+    st.error(f"Model settings: {md_escape(configs)}.", icon=":material/error:")
 
 job = jobs.holder().get("train")
 running = job is not None and not job.done
