@@ -16,12 +16,13 @@ from conftest import screenshot, wait_ready
 
 SESSIONS = int(os.environ.get("LSTMLAB_BROWSER_SESSIONS", "20"))
 DEMOS = ["Watch it learn on a sine wave", "Train the quick demo on MSFT"]
+WAIT_MS = 240_000  # a loaded 2-core machine: slow is fine, dead is not
 BROKEN = re.compile(r"Cached ForwardMsg|Connection error|Websocket message|Please report", re.I)
 
 
 def nav(page, title: str) -> None:
     page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title).click()
-    wait_ready(page)
+    wait_ready(page, WAIT_MS)
 
 
 def broken(page, console: list[str]) -> list[str]:
@@ -43,23 +44,26 @@ def test_fresh_sessions_survive_a_home_demo_and_page_switches(browser, server_ur
         page.on("pageerror", lambda e, console=console: console.append(str(e)))
         try:
             page.goto(server_url)
-            wait_ready(page)
+            wait_ready(page, WAIT_MS)
             page.get_by_role("button", name=DEMOS[i % 2]).click()
             sidebar = page.locator("[data-testid='stSidebar']")
             # the demo runs: the Train page opened and the sidebar follows the job
-            sidebar.get_by_text(re.compile(r"epoch \d+/\d+|done after")).wait_for(timeout=90_000)
-            wait_ready(page)
+            sidebar.get_by_text(re.compile(r"epoch \d+/\d+|done after")).wait_for(timeout=WAIT_MS)
+            wait_ready(page, WAIT_MS)
             nav(page, "Gates")  # switch pages while it trains (and the sidebar polls)
             stop = sidebar.get_by_role("button", name="Stop")
             if stop.count():
                 stop.click()
             # the page still answers: the sidebar reports the end of the job
-            sidebar.get_by_text(re.compile(r"(stopped|done) after")).wait_for(timeout=90_000)
-            wait_ready(page)
+            sidebar.get_by_text(re.compile(r"(stopped|done) after")).wait_for(timeout=WAIT_MS)
+            wait_ready(page, WAIT_MS)
             assert not broken(page, console), (i, broken(page, console))
             assert page.locator("[data-testid='stException']").count() == 0, i
-        except Exception:
+        except Exception as exc:
             screenshot(page, f"sessions-{i}-failed")
-            raise
+            said = broken(page, console)
+            raise AssertionError(
+                f"session {i}: {said or 'frozen'}; console: {console[-8:]}"
+            ) from exc
         finally:
             context.close()
