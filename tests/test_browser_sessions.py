@@ -35,6 +35,7 @@ def broken(page, console: list[str]) -> list[str]:
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.timeout(120 + 150 * SESSIONS)  # 20-40 s a session idle, minutes when loaded
 def test_fresh_sessions_survive_a_home_demo_and_page_switches(browser, server_url):
     for i in range(SESSIONS):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -59,6 +60,7 @@ def test_fresh_sessions_survive_a_home_demo_and_page_switches(browser, server_ur
             wait_ready(page, WAIT_MS)
             assert not broken(page, console), (i, broken(page, console))
             assert page.locator("[data-testid='stException']").count() == 0, i
+            print(f"session {i}: ok")  # progress, with -s
         except Exception as exc:
             screenshot(page, f"sessions-{i}-failed")
             said = broken(page, console)
