@@ -25,11 +25,25 @@ from typing import Any
 import torch
 
 from core.device import configure_threads
-from core.trainer import Callback, FitResult, Trainer
+from core.trainer import USER_STOPPED, Callback, FitResult, Trainer
 
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)
 MAX_HISTORY = 5000  # epochs kept in a snapshot: bounded memory per session
+# why a job was asked to stop: its user pressed Stop, or its browser went away for good
+BY_USER, DISCONNECTED = "user", "disconnected"
+_DISCONNECTED_WORDS = "stopped because the browser disconnected"
+
+
+def disconnected_message(message: str) -> str:
+    """The stop message of a job whose browser went away: nobody pressed Stop."""
+    if message.startswith(_DISCONNECTED_WORDS):
+        return message
+    if message.startswith("stopped by the user"):
+        return _DISCONNECTED_WORDS + message[len("stopped by the user") :]
+    if message.startswith("stopped"):
+        return _DISCONNECTED_WORDS + message[len("stopped") :]
+    return _DISCONNECTED_WORDS + (f"; {message}" if message else "")
 
 
 class Busy(RuntimeError):
@@ -60,6 +74,11 @@ class JobContext:
     @property
     def should_stop(self) -> bool:
         return self.stop_event.is_set()
+
+    @property
+    def stop_cause(self) -> str | None:
+        """Why the job was asked to stop (BY_USER, DISCONNECTED), None while it was not."""
+        return self._job.stop_cause
 
     @property
     def name(self) -> str:
@@ -110,6 +129,7 @@ class Job:
         self._result: Any = None
         self._thread: threading.Thread | None = None
         self._release: Callable[[], None] | None = None
+        self.stop_cause: str | None = None  # BY_USER or DISCONNECTED, once asked to stop
         self.created = time.time()
         self.started: float | None = None
         self.finished: float | None = None
@@ -138,6 +158,8 @@ class Job:
                 self._result = result
                 if self._state.get("status") == RUNNING:
                     self._state["status"] = STOPPED if self.stop_event.is_set() else DONE
+                if self._state["status"] == STOPPED and self.stop_cause == DISCONNECTED:
+                    self._state["message"] = disconnected_message(self._state["message"])
         except BaseException as exc:  # everything is reported, nothing escapes the thread
             with self._lock:
                 self._state["status"] = FAILED
@@ -159,8 +181,15 @@ class Job:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Ask the job to stop; it finishes its current batch and keeps its last epoch."""
+    def stop(self, cause: str = BY_USER) -> None:
+        """Ask the job to stop; it finishes its current batch and keeps its last epoch.
+
+        ``cause`` (BY_USER or DISCONNECTED) words the final message; the first one counts.
+        """
+        with self._lock:
+            if self.stop_cause is None:
+                self.stop_cause = cause
+                self._state["stop_cause"] = cause
         self.stop_event.set()
 
     def join(self, timeout: float | None = None) -> bool:
@@ -276,6 +305,8 @@ class ProgressCallback(Callback):
         self.ctx.publish(epoch=record["epoch"], batch=0, eta_s=self._eta(trainer))
 
     def on_train_end(self, trainer: Trainer, result: FitResult) -> None:
+        if result.reason == USER_STOPPED and getattr(self.ctx, "stop_cause", None) == DISCONNECTED:
+            result.message = disconnected_message(result.message)  # also what a save records
         self.ctx.publish(
             reason=result.reason, message=result.message, best_epoch=result.best_epoch, eta_s=0.0
         )

@@ -54,3 +54,4 @@ with st.sidebar:
     st.caption(f"Device: {device_caption()}")
     jobs.sidebar_status()
 page.run()
+jobs.poll_if_started()  # a job this page started gets the sidebar polling

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.jobs import FAILED, FINISHED, Busy, Job, JobManager, training_job
+from core.jobs import DISCONNECTED, FAILED, FINISHED, Busy, Job, JobManager, training_job
 from dashboard.safe_text import md_escape
 
 HOLDER_KEY = "_lstmlab_jobs"
@@ -22,6 +22,10 @@ HOLDER_KEY = "_lstmlab_jobs"
 # (server.disconnectedSessionTTL, 120 s by default) so a brief drop loses nothing
 ORPHAN_GRACE_S = float(os.environ.get("LSTMLAB_ORPHAN_GRACE_S", "180"))
 MAX_JOBS = int(os.environ.get("LSTMLAB_MAX_JOBS", "2"))
+# the sidebar polls its jobs this often, and only while one runs: an idle session costs
+# the server nothing between clicks (issue 20: idle sessions polling every second, each
+# rerun followed by a full garbage collection, starved the server at five users)
+SIDEBAR_POLL_S = 1.0
 
 
 class SessionJobs:
@@ -31,6 +35,7 @@ class SessionJobs:
         self.jobs: dict[str, Job] = {}
         self.collected: set[str] = set()
         self._timer: threading.Timer | None = None
+        self.sidebar_polls = False  # whether this run drew the sidebar with a polling timer
 
     def get(self, kind: str) -> Job | None:
         return self.jobs.get(kind)
@@ -38,9 +43,12 @@ class SessionJobs:
     def active(self) -> list[Job]:
         return [j for j in self.jobs.values() if not j.done]
 
-    def stop_all(self) -> None:
+    def stop_all(self, cause: str = "user") -> None:
         for job in self.jobs.values():
-            job.stop()
+            job.stop(cause)
+
+    def _orphaned(self) -> None:
+        self.stop_all(DISCONNECTED)  # the message says the browser went away, not the user
 
     # -- orphan handling: armed when the websocket goes, cancelled when it comes back --
     def arm_orphan_timer(self, grace_s: float | None = None) -> None:
@@ -48,7 +56,7 @@ class SessionJobs:
         grace_s = ORPHAN_GRACE_S if grace_s is None else grace_s
         self.cancel_orphan_timer()
         if self.active():
-            self._timer = threading.Timer(grace_s, self.stop_all)
+            self._timer = threading.Timer(grace_s, self._orphaned)
             self._timer.daemon = True
             self._timer.start()
 
@@ -164,9 +172,22 @@ def progress_words(snap: dict) -> str:
     return f"epoch {snap.get('epoch') or 0}/{epochs}" + (f", ETA {_fmt_s(eta)}" if known else "")
 
 
-@st.fragment(run_every=1.0)
 def sidebar_status() -> None:
-    """Shown on every page: what this session's jobs are doing."""
+    """Shown on every page: what this session's jobs are doing; it polls only while one runs."""
+    h = holder()
+    h.sidebar_polls = bool(h.active())
+    st.fragment(run_every=SIDEBAR_POLL_S if h.sidebar_polls else None)(_sidebar_body)()
+
+
+def poll_if_started() -> None:
+    """Call after the page ran: a job this run started (after the sidebar was drawn idle)
+    gets the sidebar polling, with one more run of the app."""
+    h = holder()
+    if not h.sidebar_polls and any(not j.done or j.id not in h.collected for j in h.jobs.values()):
+        st.rerun()
+
+
+def _sidebar_body() -> None:
     h = holder()
     if collect_finished():
         st.rerun(scope="app")  # pages redraw with the new results
@@ -185,7 +206,8 @@ def sidebar_status() -> None:
                 "stopped": ":material/stop_circle:",
                 "failed": ":material/error:",
             }[status]
-            st.caption(f"{icon} {label}: {status} after {_fmt_s(snap['elapsed'])}")
+            why = " (browser disconnected)" if snap.get("stop_cause") == DISCONNECTED else ""
+            st.caption(f"{icon} {label}: {status}{why} after {_fmt_s(snap['elapsed'])}")
         else:
             frac = min(
                 1.0,

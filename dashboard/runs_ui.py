@@ -25,17 +25,18 @@ ONNX_KEY = "_runs_onnx"  # {"id": run id, "bytes": ..., "check": sentence}
 
 
 def flash(kind: str, text: str) -> None:
+    """Show ``text`` (Markdown: escape the user's strings in it) after the next rerun."""
     st.session_state[FLASH_KEY] = (kind, text)
 
 
 def show_flash() -> None:
     kind, text = st.session_state.pop(FLASH_KEY, (None, None))
     if kind == "error":
-        st.error(md_escape(text), icon=":material/error:")
+        st.error(text, icon=":material/error:")
     elif kind == "warning":
-        st.warning(md_escape(text), icon=":material/warning:")
+        st.warning(text, icon=":material/warning:")
     elif kind == "success":
-        st.success(md_escape(text), icon=":material/check_circle:")
+        st.success(text, icon=":material/check_circle:")
 
 
 def label(info: RunInfo) -> str:
@@ -61,34 +62,40 @@ def _guard(fn, *args) -> None:
     try:
         fn(*args)
     except (RunError, ckpt_io.CheckpointError, OSError) as e:
-        flash("error", f"{e}")
+        flash("error", md_escape(e))
 
 
 def _open(store: RunStore, run_id: str, session: str) -> None:
     info = store.get(run_id, session)
     kind, ui = run_kinds.info_kind(info), run_kinds_ui.get_ui(info.kind)
     if kind is None or ui is None:
-        flash("error", f"'{info.name}' is a {info.kind} run: this LSTM Lab cannot open it.")
+        flash(
+            "error",
+            f"'{md_escape(info.name)}' is a {md_escape(info.kind)} run: "
+            "this LSTM Lab cannot open it.",
+        )
         return
     ui.set_current(kind.load(store, run_id))
-    flash("success", f"Opened '{info.name}': it is now this session's {ui.role}.")
+    flash("success", f"Opened '{md_escape(info.name)}': it is now this session's {ui.role}.")
 
 
 def _rename(store: RunStore, run_id: str, key: str, session: str) -> None:
     info = store.rename(run_id, st.session_state.get(key, ""), session)
-    flash("success", f"Renamed to '{info.name}'.")
+    flash("success", f"Renamed to '{md_escape(info.name)}'.")
 
 
 def _pin(store: RunStore, run_id: str, pinned: bool, session: str) -> None:
     info = store.set_pinned(run_id, pinned, session)
-    flash("success", f"'{info.name}' is {'pinned' if pinned else 'no longer pinned'}.")
+    flash("success", f"'{md_escape(info.name)}' is {'pinned' if pinned else 'no longer pinned'}.")
 
 
 def _delete(store: RunStore, run_id: str, session: str) -> None:
     name = store.get(run_id, session).name
     store.delete(run_id, session)
     st.session_state.pop(CONFIRM_KEY, None)
-    flash("success", f"Deleted '{name}'. A run you had opened stays open in this session.")
+    flash(
+        "success", f"Deleted '{md_escape(name)}'. A run you had opened stays open in this session."
+    )
 
 
 def _build_onnx(store: RunStore, run_id: str) -> None:
@@ -97,7 +104,7 @@ def _build_onnx(store: RunStore, run_id: str) -> None:
     try:
         data = export_onnx(model, lookback)
     except ExportError as e:
-        flash("error", str(e))
+        flash("error", md_escape(e))
         return
     try:
         diff = onnx_parity(data, model, lookback)
@@ -317,12 +324,15 @@ def _import(store: RunStore) -> None:
         origin="imported",
     )
     ui = run_kinds_ui.get_ui(kind.kind)
-    note = f" {result.message}" if result.message else ""
+    note = f" {md_escape(result.message)}" if result.message else ""
     if ui is None:
-        flash("success", f"Restored '{result.info.name}' into the runs folder.{note}")
+        flash("success", f"Restored '{md_escape(result.info.name)}' into the runs folder.{note}")
         return
     ui.set_current(run)
-    flash("success", f"Restored '{result.info.name}': it is now this session's {ui.role}.{note}")
+    flash(
+        "success",
+        f"Restored '{md_escape(result.info.name)}': it is now this session's {ui.role}.{note}",
+    )
 
 
 def evictions_notice(store: RunStore, session: str, hours: float = 24.0) -> None:

@@ -55,14 +55,24 @@ def start(ds: Dataset, data_cfg: DataConfig, name: str) -> None:
 
 with col_start:
     st.subheader("Start here", anchor=False)
-    st.caption(
-        f"Offline default: {sample.provenance['title']}, the last {len(sample.frame):,} "
-        "trading days, bundled with the app (no network needed)."
-    )
     preset = PRESETS["quick demo"]
+    # the first lesson learns visibly; the stock demo is the honest second one (a tie)
+    if st.button(
+        "Watch it learn on a sine wave",
+        type="primary",
+        icon=":material/airwave:",
+        key="home-sine",
+        width="stretch",
+        help="A small LSTM on a noisy sine: the loss falls from about 1 to under 0.1.",
+    ):
+        start(train_form.sine_demo_dataset(), train_form.SINE_DATA, "quick demo · noisy sine")
+    st.caption(
+        "Then the honest second lesson: the same model on real stock prices, "
+        f"{sample.provenance['title']}, the last {len(sample.frame):,} trading days, bundled "
+        "with the app (no network needed). There it ties the naive “tomorrow = today” forecast."
+    )
     if st.button(
         "Train the quick demo on MSFT",
-        type="primary",
         icon=":material/play_arrow:",
         key="home-start",
         help="Daily stock moves are close to noise: expect the honest result, a tie with "
@@ -70,13 +80,6 @@ with col_start:
     ):
         data_cfg = DataConfig(target="Close", lookback=30, horizon=1, normalize="ratio")
         start(sample, data_cfg, "quick demo · MSFT Close")
-    if st.button(
-        "Watch it learn on a sine wave",
-        icon=":material/airwave:",
-        key="home-sine",
-        help="The same small LSTM on a noisy sine: the loss falls from about 1 to under 0.1.",
-    ):
-        start(train_form.sine_demo_dataset(), train_form.SINE_DATA, "quick demo · noisy sine")
     st.caption(f"Both use the quick demo preset: {preset['help']}.")
 
 st.plotly_chart(

@@ -361,3 +361,23 @@ def test_a_finished_session_arms_no_timer():
     holder = ui_jobs.SessionJobs()
     ui_jobs.on_session_released(ui_jobs._Presence(holder))
     assert holder._timer is None
+
+
+def test_a_job_stopped_because_its_browser_went_away_says_so(monkeypatch):
+    from dashboard import jobs as ui_jobs
+
+    monkeypatch.setattr(ui_jobs, "ORPHAN_GRACE_S", 0.2)
+    gate = Gate(after_epoch=2)
+    holder = ui_jobs.SessionJobs()
+    holder.jobs["train"] = job = start(
+        live_task(SINE, DATA, MODEL, FAST.replace(epochs=50), callbacks=[gate])
+    )
+    assert gate.reached.wait(60)
+    ui_jobs.on_session_released(ui_jobs._Presence(holder))  # the websocket closed for good
+    wait_for(job.stop_event.is_set, timeout=10)
+    gate.release.set()
+    assert job.join(60)
+    words = "stopped because the browser disconnected during epoch 3; kept the weights of epoch 2"
+    assert job.snapshot()["message"] == words  # not "stopped by the user"
+    assert job.result.fit.message == words  # what a saved run records
+    assert job.snapshot()["stop_cause"] == "disconnected"
