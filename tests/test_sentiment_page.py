@@ -40,11 +40,12 @@ def test_page_offers_the_bundled_sets_and_waits_for_training(app):
     assert not errors_of(at)
     assert at.title[0].value == "Sentiment"
     assert at.selectbox(key="sent-data").options[:3] == [
-        "All four review sets together (Rotten Tomatoes, IMDB, Yelp, Amazon), 13,662 sentences",
+        "All review sets together (Rotten Tomatoes, IMDB, Yelp, Amazon, negations), 13,758 "
+        "sentences",
         "Rotten Tomatoes sentence polarity (Pang & Lee 2005), 10,662 snippets",
         "IMDB labelled sentences (Kotzias et al. 2015), 1,000 sentences",
     ]
-    assert any("negative 6,831, positive 6,831" in c.value for c in at.caption)
+    assert any("negative 6,879, positive 6,879" in c.value for c in at.caption)
     assert any("Pang" in c.value and "ACL, 2005" in c.value for c in at.caption)
     assert "Press **Train**" in at.info[0].value
 

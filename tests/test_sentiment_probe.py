@@ -20,6 +20,7 @@ from core.sentiment import (
     load_probe,
     probe_accuracy,
     read_sentences,
+    tokenize,
 )
 
 
@@ -48,6 +49,18 @@ def test_probe_list_is_plain_praise_criticism_and_negation():
     assert "this movie was absolutely wonderful, i loved every minute." in texts
 
 
+def test_the_negation_supplement_leaves_the_probe_words_out():
+    """The hand-written negations teach "not <word>" with other words than the probe's, so
+    the probe measures whether negation carries over, not whether a sentence was memorised."""
+    supplement = load_bundled("negation")
+    assert supplement.counts() == {"negative": 48, "positive": 48}
+    words = {w for t in supplement.texts for w in tokenize(t)}
+    probe_words = {"bad", "good", "disappointed", "boring", "funny", "like", "recommend"}
+    assert not words & probe_words
+    probe = {t.lower().rstrip(".") for t, _ in load_probe()}
+    assert not probe & {t.lower().rstrip(".") for t in supplement.texts}
+
+
 def test_the_default_model_gets_plain_sentences_right(default_run):
     run = default_run
     acc, wrong = probe_accuracy(run)
@@ -66,7 +79,7 @@ def test_the_default_model_gets_plain_sentences_right(default_run):
 def test_defaults_are_all_sets_attention_and_early_stopping():
     assert DEFAULT_DATA == "all"
     ds = load_bundled()
-    assert len(ds) == 10_662 + 3 * 1000 and ds.counts() == {"negative": 6831, "positive": 6831}
+    assert len(ds) == 10_662 + 3 * 1000 + 96 and ds.counts() == {"negative": 6879, "positive": 6879}
     assert "Pang" in ds.provenance["citation"] and "Kotzias" in ds.provenance["citation"]
     assert ClassifierConfig().attention
     assert DEFAULT_TRAIN.early_stopping and DEFAULT_TRAIN.patience == 2

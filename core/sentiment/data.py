@@ -37,9 +37,9 @@ KOTZIAS = (
 )
 BUNDLED: dict[str, dict] = {
     "all": {
-        "title": "All four review sets together (Rotten Tomatoes, IMDB, Yelp, Amazon), "
-        "13,662 sentences",
-        "parts": ("rt-polarity", "imdb", "yelp", "amazon"),
+        "title": "All review sets together (Rotten Tomatoes, IMDB, Yelp, Amazon, negations), "
+        "13,758 sentences",
+        "parts": ("rt-polarity", "imdb", "yelp", "amazon", "negation"),
         "citation": f"{PANG_LEE} {KOTZIAS}",
     },
     "rt-polarity": {
@@ -62,6 +62,11 @@ BUNDLED: dict[str, dict] = {
         "title": "Amazon labelled sentences (Kotzias et al. 2015), 1,000 sentences",
         "file": "uci_amazon_cells_labelled.txt",
         "citation": KOTZIAS,
+    },
+    "negation": {
+        "title": "Short negations written for LSTM Lab (not good / not terrible), 96 sentences",
+        "file": "lstmlab_negation_labelled.txt",
+        "citation": "written for LSTM Lab from templates; see data/sentiment/README.md",
     },
 }
 UCI_CLASSES = {"0": "negative", "1": "positive"}
