@@ -27,7 +27,10 @@ from core.sentiment import (
 @pytest.fixture(scope="module")
 def default_run():
     """The default model, trained once for this module: default data and settings, seed 0,
-    CPU, 1 thread (measured on the 2-core test machine: see the report in the commit)."""
+    CPU, 1 thread. Measured: early stopping after epoch 5 (best epoch 3), test accuracy 0.778
+    vs bag of words 0.781 and majority 0.500, 36 of 40 probe sentences right (the four misread
+    are negated negatives: "not bad", "not disappointed", "never gets boring"); 130-400 s wall
+    on the shared 2-core test machine under load."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -64,7 +67,7 @@ def test_the_negation_supplement_leaves_the_probe_words_out():
 def test_the_default_model_gets_plain_sentences_right(default_run):
     run = default_run
     acc, wrong = probe_accuracy(run)
-    assert acc >= 0.9, f"probe accuracy {acc:.1%}; misread: {wrong}"
+    assert len(wrong) <= len(load_probe()) // 10, f"probe accuracy {acc:.1%}; misread: {wrong}"
     res = run.results
     assert res["model"]["accuracy"] >= res["majority"]["accuracy"] + 0.2
     assert res["model"]["accuracy"] >= res["bag_of_words"]["accuracy"] - 0.03
