@@ -106,7 +106,9 @@ def main() -> None:
     v, e, h = len(prepared.vocab), 64, 64
     torch.manual_seed(0)
     plain = Plain(v, e, h)
-    ours = SentimentClassifier(ClassifierConfig(vocab_size=v, embed_dim=e, hidden_size=h))
+    ours = SentimentClassifier(
+        ClassifierConfig(vocab_size=v, embed_dim=e, hidden_size=h, attention=False)
+    )
     att = SentimentClassifier(
         ClassifierConfig(vocab_size=v, embed_dim=e, hidden_size=h, attention=True)
     )

@@ -14,6 +14,7 @@ from core.config import TrainConfig
 from core.sentiment import (
     BUNDLED,
     CLASSIFIER_CELLS,
+    DEFAULT_TRAIN,
     ClassifierConfig,
     SentimentRun,
     TextConfig,
@@ -138,29 +139,40 @@ def dataset_picker() -> TextDataset:
 
 def settings_form() -> tuple[TextConfig, ClassifierConfig, TrainConfig] | None:
     """The model and training settings; returns configs when *Train* is pressed."""
+    m, t, tr = ClassifierConfig(), TextConfig(), DEFAULT_TRAIN  # the defaults the CLI uses
     with st.form("sent-settings", border=True):
         c1, c2, c3, c4 = st.columns(4)
         cell = c1.selectbox("Cell", CLASSIFIER_CELLS, key="sent-cell", format_func=str.upper)
-        embed = c1.select_slider("Embedding size E", [16, 32, 64, 128], 64, key="sent-embed")
-        hidden = c2.select_slider("Hidden units H", [16, 32, 64, 128], 64, key="sent-hidden")
-        layers = c2.slider("Layers L", 1, 3, 1, key="sent-layers")
-        bidir = c3.toggle("Bidirectional", False, key="sent-bidir")
-        attention = c3.toggle("Attention pooling", False, key="sent-attention")
-        dropout = c3.slider("Dropout", 0.0, 0.6, 0.2, 0.05, key="sent-dropout")
-        vocab = c4.select_slider(
-            "Vocabulary cap", [2000, 5000, 10000, 20000], 10000, key="sent-vocab"
+        sizes = [16, 32, 64, 128]
+        embed = c1.select_slider("Embedding size E", sizes, m.embed_dim, key="sent-embed")
+        hidden = c2.select_slider("Hidden units H", sizes, m.hidden_size, key="sent-hidden")
+        layers = c2.slider("Layers L", 1, 3, m.num_layers, key="sent-layers")
+        bidir = c3.toggle("Bidirectional", m.bidirectional, key="sent-bidir")
+        attention = c3.toggle(
+            "Attention pooling",
+            m.attention,
+            key="sent-attention",
+            help="Pool the words by learned weights (shown per word below) instead of reading "
+            "only the last state.",
         )
-        max_len = c4.slider("Max words per sentence", 10, 120, 60, 5, key="sent-maxlen")
+        dropout = c3.slider("Dropout", 0.0, 0.6, m.dropout, 0.05, key="sent-dropout")
+        vocab = c4.select_slider(
+            "Vocabulary cap", [2000, 5000, 10000, 20000], t.max_vocab, key="sent-vocab"
+        )
+        max_len = c4.slider("Max words per sentence", 10, 120, t.max_len, 5, key="sent-maxlen")
         e1, e2, e3, e4 = st.columns(4)
-        epochs = e1.slider("Epochs", 1, 30, 4, key="sent-epochs")
-        batch = e2.select_slider("Batch size", [16, 32, 64, 128, 256], 64, key="sent-batch")
-        lr = e3.select_slider("Learning rate", [1e-3, 2e-3, 3e-3, 5e-3, 1e-2], 3e-3, key="sent-lr")
+        epochs = e1.slider("Epochs", 1, 30, tr.epochs, key="sent-epochs")
+        batch = e2.select_slider(
+            "Batch size", [16, 32, 64, 128, 256], tr.batch_size, key="sent-batch"
+        )
+        lr = e3.select_slider("Learning rate", [1e-3, 2e-3, 3e-3, 5e-3, 1e-2], tr.lr, key="sent-lr")
         early = e4.toggle(
             "Early stopping",
-            False,
+            tr.early_stopping,
             key="sent-early",
-            help="Stop when the validation loss has not improved for 2 epochs and keep the "
-            "weights of the best epoch.",
+            help=f"Stop when the validation loss has not improved for {tr.patience} epochs and "
+            "keep the weights of the best epoch (it rises after 2-3 epochs: more epochs "
+            "memorise the training sentences).",
         )
         pressed = st.form_submit_button(
             "Train", type="primary", icon=":material/play_arrow:", key="sent-train"
@@ -169,12 +181,12 @@ def settings_form() -> tuple[TextConfig, ClassifierConfig, TrainConfig] | None:
         return None
     try:
         return (
-            TextConfig(max_vocab=vocab, max_len=max_len),
+            t.replace(max_vocab=vocab, max_len=max_len),
             ClassifierConfig(
                 cell=cell, embed_dim=embed, hidden_size=hidden, num_layers=layers,
                 bidirectional=bidir, attention=attention, dropout=dropout,
             ),
-            TrainConfig(epochs=epochs, batch_size=batch, lr=lr, early_stopping=early, patience=2),
+            tr.replace(epochs=epochs, batch_size=batch, lr=lr, early_stopping=early),
         )  # fmt: skip
     except ValueError as e:
         st.error(f"Invalid settings: {md_escape(e)}.", icon=":material/error:")

@@ -24,8 +24,10 @@ EXAMPLE = "A gorgeous, witty film, but the ending is dull and far too long."
 
 st.title("Sentiment")
 st.markdown(
-    "Classify movie-review sentences as positive or negative with an **Embedding + LSTM** "
-    "(or GRU; stacked, bidirectional, with attention), trained live. Padded positions are "
+    "Classify review sentences as positive or negative with an **Embedding + LSTM** "
+    "(or GRU; stacked, bidirectional), trained live. The default reads all bundled review "
+    "sets together, pools the words with **attention** (its weight for each word is "
+    "shown below) and stops early when the validation loss turns up. Padded positions are "
     "packed away, so they never reach the loss, the attention or the gates."
 )
 dataset = ui.dataset_picker()

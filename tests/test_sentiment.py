@@ -75,7 +75,9 @@ def test_uci_sets_parse_every_line(name):
 
 
 def test_unknown_bundled_set():
-    with pytest.raises(ValueError, match=r"^unknown review set 'x'; available: rt-polarity, imdb"):
+    with pytest.raises(
+        ValueError, match=r"^unknown review set 'x'; available: all, rt-polarity, imdb"
+    ):
         load_bundled("x")
 
 

@@ -39,11 +39,13 @@ def test_page_offers_the_bundled_sets_and_waits_for_training(app):
     at = run_page(app, "sentiment.py")
     assert not errors_of(at)
     assert at.title[0].value == "Sentiment"
-    assert at.selectbox(key="sent-data").options[:2] == [
+    assert at.selectbox(key="sent-data").options[:3] == [
+        "All review sets together (Rotten Tomatoes, IMDB, Yelp, Amazon, negations), 13,758 "
+        "sentences",
         "Rotten Tomatoes sentence polarity (Pang & Lee 2005), 10,662 snippets",
         "IMDB labelled sentences (Kotzias et al. 2015), 1,000 sentences",
     ]
-    assert any("negative 5,331, positive 5,331" in c.value for c in at.caption)
+    assert any("negative 6,879, positive 6,879" in c.value for c in at.caption)
     assert any("Pang" in c.value and "ACL, 2005" in c.value for c in at.caption)
     assert "Press **Train**" in at.info[0].value
 
@@ -117,7 +119,8 @@ def test_train_live_then_results_and_gates_on_words(app):
 
 def test_stop_keeps_the_page_alive(app):
     at = run_page(app, "sentiment.py")
-    small(at, "rt-polarity", attention=False, epochs=30).button(key="sent-train").click().run()
+    small(at, "rt-polarity", attention=False, epochs=30).toggle(key="sent-early").set_value(False)
+    at.button(key="sent-train").click().run()
     at = poll(at, lambda a: any(b.key == "sent-stop" for b in a.button), timeout=60)
     at.button(key="sent-stop").click().run()
     at = poll(at, lambda a: RUN in a.session_state, timeout=120)
@@ -134,7 +137,6 @@ def test_browser_trains_and_shows_words_on_the_gates(page, server_url):
     page.get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name="Yelp labelled sentences").click()
     wait_ready(page)
-    page.get_by_text("Attention pooling").click()
     for label, keys in (("Hidden units H", ["Home"]), ("Epochs", ["Home", "ArrowRight"])):
         thumb = page.get_by_test_id("stSlider").filter(has_text=label).get_by_role("slider")
         thumb.focus()

@@ -46,7 +46,7 @@ def test_a_classifier_trained_on_the_page_reopens_after_a_restart(app, store):
     trained = at.session_state[RUN]
     [info] = store.list()
     assert info.kind == "sentiment" and trained.extras["saved_run_id"] == info.id
-    assert info.name == "LSTM 16×1 · imdb"
+    assert info.name == "LSTM 16×1 + attention · imdb"  # attention is on by default
     assert any(
         c.value.startswith(f"Saved in the runs folder as run `{info.id}`") for c in at.caption
     )

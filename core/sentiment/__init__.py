@@ -7,10 +7,12 @@ small real review sets that ship with the app, scored against two baselines.
     metrics.py  accuracy / precision / recall / F1 / confusion matrix, both baselines
     train.py    TextConfig, SentimentRun, training through core.trainer.Trainer
     inside.py   one sentence: probability, attention and gates per word
+    probe.py    plain sentences (data/sentiment/probe.tsv) the default model must get right
 """
 
 from core.sentiment.data import (
     BUNDLED,
+    DEFAULT_DATA,
     TextDataError,
     TextDataset,
     load_bundled,
@@ -25,8 +27,16 @@ from core.sentiment.metrics import (
     majority_predict,
 )
 from core.sentiment.model import CLASSIFIER_CELLS, ClassifierConfig, SentimentClassifier
+from core.sentiment.probe import (
+    PROBE_FILE,
+    load_probe,
+    probe_accuracy,
+    probe_predictions,
+    read_sentences,
+)
 from core.sentiment.text import PAD_ID, UNK_ID, Vocab, encode_texts, tokenize
 from core.sentiment.train import (
+    DEFAULT_TRAIN,
     PreparedText,
     SentimentRun,
     TextConfig,
@@ -43,7 +53,10 @@ from core.sentiment.train import (
 __all__ = [
     "BUNDLED",
     "CLASSIFIER_CELLS",
+    "DEFAULT_DATA",
+    "DEFAULT_TRAIN",
     "PAD_ID",
+    "PROBE_FILE",
     "UNK_ID",
     "ClassifierConfig",
     "Explanation",
@@ -64,11 +77,15 @@ __all__ = [
     "fit_sentiment",
     "gate_highlights",
     "load_bundled",
+    "load_probe",
     "majority_predict",
     "model_scores",
     "prediction_table",
     "prepare_text",
+    "probe_accuracy",
+    "probe_predictions",
     "read_labelled_text",
+    "read_sentences",
     "sentiment_task",
     "split_indices",
     "tokenize",

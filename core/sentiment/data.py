@@ -36,6 +36,12 @@ KOTZIAS = (
     "Individual Labels using Deep Features. Proceedings of KDD, 2015."
 )
 BUNDLED: dict[str, dict] = {
+    "all": {
+        "title": "All review sets together (Rotten Tomatoes, IMDB, Yelp, Amazon, negations), "
+        "13,758 sentences",
+        "parts": ("rt-polarity", "imdb", "yelp", "amazon", "negation"),
+        "citation": f"{PANG_LEE} {KOTZIAS}",
+    },
     "rt-polarity": {
         "title": "Rotten Tomatoes sentence polarity (Pang & Lee 2005), 10,662 snippets",
         "files": {"negative": "rt-polarity.neg", "positive": "rt-polarity.pos"},
@@ -57,8 +63,14 @@ BUNDLED: dict[str, dict] = {
         "file": "uci_amazon_cells_labelled.txt",
         "citation": KOTZIAS,
     },
+    "negation": {
+        "title": "Short negations written for LSTM Lab (not good / not terrible), 96 sentences",
+        "file": "lstmlab_negation_labelled.txt",
+        "citation": "written for LSTM Lab from templates; see data/sentiment/README.md",
+    },
 }
 UCI_CLASSES = {"0": "negative", "1": "positive"}
+DEFAULT_DATA = "all"  # the most sentences: the default model reads plain sentences best
 
 
 class TextDataError(ValueError):
@@ -109,14 +121,18 @@ def _lines(path: Path, encoding: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def load_bundled(name: str = "rt-polarity") -> TextDataset:
-    """One of the review sets shipped in data/sentiment (offline)."""
+def load_bundled(name: str = DEFAULT_DATA) -> TextDataset:
+    """One of the review sets shipped in data/sentiment (offline); "all" joins the others."""
     if name not in BUNDLED:
         raise ValueError(f"unknown review set {name!r}; available: {', '.join(BUNDLED)}")
     meta = BUNDLED[name]
     texts: list[str] = []
     labels: list[str] = []
-    if "files" in meta:
+    if "parts" in meta:
+        for part in (load_bundled(p) for p in meta["parts"]):
+            texts += part.texts
+            labels += part.labels
+    elif "files" in meta:
         for label, fname in meta["files"].items():
             lines = _lines(DATA_DIR / fname, meta["encoding"])
             texts += lines

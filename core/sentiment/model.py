@@ -39,7 +39,7 @@ class ClassifierConfig(_Config):
     hidden_size: int = 64  # H
     num_layers: int = 1  # L
     bidirectional: bool = False  # D = 2 when True
-    attention: bool = False  # attention pooling instead of the final state
+    attention: bool = True  # attention pooling (per-word weights) instead of the final state
     dropout: float = 0.2  # on embeddings, between layers and before the head
     forget_bias: float | None = 1.0  # LSTM forget-gate bias at init
 
