@@ -3,7 +3,8 @@
 Guards issue 13.2: about one fresh session in nine died with "Connection error … Cached
 ForwardMsg MISS" after pressing a Home demo (the browser's message cache, aged by fragment
 runs, dropped a message the server then referred to). Each session here is cheap: load
-Home, press a demo, switch to another page while it trains, stop it there.
+Home, press a demo, switch to another page while it trains, come back through the
+sidebar's link and stop it.
 """
 
 from __future__ import annotations
@@ -52,9 +53,14 @@ def test_fresh_sessions_survive_a_home_demo_and_page_switches(browser, server_ur
             sidebar.get_by_text(re.compile(r"epoch \d+/\d+|done after")).wait_for(timeout=WAIT_MS)
             wait_ready(page, WAIT_MS)
             nav(page, "Gates")  # switch pages while it trains (and the sidebar polls)
-            stop = sidebar.get_by_role("button", name="Stop")
-            if stop.count():
-                stop.click()
+            # back through the sidebar's link to the job's page, which has the one Stop
+            link = sidebar.get_by_role("link", name=re.compile("Watch or stop it"))
+            if link.count():
+                link.first.click()
+                wait_ready(page, WAIT_MS)
+                stop = page.get_by_role("button", name="Stop")
+                if stop.count():
+                    stop.first.click()
             # the page still answers: the sidebar reports the end of the job
             sidebar.get_by_text(re.compile(r"(stopped|done) after")).wait_for(timeout=WAIT_MS)
             wait_ready(page, WAIT_MS)
