@@ -11,7 +11,7 @@ from conftest import screenshot, wait_ready
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1000)]  # training under load
 
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 REPLAY_TITLE = re.compile(r"^Probe window")  # not "How the probe window's gates changed"
