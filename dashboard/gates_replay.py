@@ -16,8 +16,17 @@ from dashboard.gates_figures import gate_heatmaps_figure, replay_loss_figure, tr
 from dashboard.gates_ui import PLAY, PREFIX, SPAN_NAMES, Choice
 
 
-def live_view(job) -> None:
-    """While a model trains: its probe window's latest gates (layer 1), redrawn every second."""
+def live_view(job, previous: bool = False) -> None:
+    """While a model trains: its probe window's latest gates (layer 1), redrawn every second.
+
+    previous: the session already has a trained run, which the explorer below keeps showing.
+    """
+    then = (
+        "The explorer below still shows the previous run; it switches to this one when "
+        "training finishes."
+        if previous
+        else "The full explorer opens here when training finishes."
+    )
 
     @st.fragment(run_every=1.0)
     def body() -> None:
@@ -27,8 +36,7 @@ def live_view(job) -> None:
         live, frame = snap.get("probe_live"), snap.get("probe_window")
         st.info(
             f"A model is training now: epoch {snap.get('epoch', 0)} of {snap.get('epochs', '?')}"
-            f", {snap.get('probe_snapshots', 0)} gate snapshots recorded. The full explorer "
-            "opens when it finishes.",
+            f", {snap.get('probe_snapshots', 0)} gate snapshots recorded. {then}",
             icon=":material/hourglass_top:",
         )
         if live is None or frame is None:
@@ -54,37 +62,50 @@ def probe_of(run: ForecastRun) -> GateRecording | None:
 
 
 def replay(run: ForecastRun, rec: GateRecording, choice: Choice) -> None:
-    """Epoch slider and play button over the probe recording; redraws itself while playing."""
+    """Epoch slider and play button over the probe recording; redraws itself while playing.
+
+    The button lives outside the fragment: a click reruns the whole page, which sets the
+    fragment's timer, and its callback runs before the slider exists, so it may move it.
+    """
+    epochs, key = rec.epochs, PREFIX + "epoch"
+    if st.session_state.get(key) not in epochs:
+        st.session_state[key] = epochs[-1]
     playing = bool(st.session_state.get(PLAY))
+    st.button(
+        "Pause" if playing else "Play",
+        key=PREFIX + "play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        on_click=_toggle_play,
+        args=(key, epochs),
+        help="Replay the epochs one by one, from the slider's position (from the first "
+        "epoch when it is at the last).",
+    )
 
     @st.fragment(run_every=0.8 if playing else None)
     def body() -> None:
-        epochs = rec.epochs
-        key = PREFIX + "epoch"
         if st.session_state.get(key) not in epochs:
             st.session_state[key] = epochs[-1]
         if st.session_state.get(PLAY):
             nxt = epochs.index(st.session_state[key]) + 1
             if nxt >= len(epochs):
                 st.session_state[PLAY] = False
-                st.rerun(scope="app")  # the fragment's timer is set by the full run
+                st.rerun(scope="app")  # the fragment's timer and the button's label
             st.session_state[key] = epochs[nxt]
-        c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
-        epoch = c1.select_slider("Epoch (0 = before training)", options=epochs, key=key)
-        label = "Pause" if st.session_state.get(PLAY) else "Play"
-        if c2.button(
-            label,
-            key=PREFIX + "play",
-            icon=":material/play_arrow:" if label == "Play" else ":material/pause:",
-            width="stretch",
-        ):
-            if label == "Play" and epoch == epochs[-1]:
-                st.session_state[key] = epochs[0]
-            st.session_state[PLAY] = label == "Play"
-            st.rerun(scope="app")
+        epoch = st.select_slider("Epoch (0 = before training)", options=epochs, key=key)
         draw_snapshot(run, rec, epoch, choice)
 
     body()
+
+
+def _toggle_play(key: str, epochs: list[int]) -> None:
+    """Play/Pause, as a callback: it runs before the slider exists, so it may move it.
+
+    Play from the last epoch starts over at the first one.
+    """
+    play = not st.session_state.get(PLAY)
+    if play and st.session_state.get(key) == epochs[-1]:
+        st.session_state[key] = epochs[0]
+    st.session_state[PLAY] = play
 
 
 def draw_snapshot(run: ForecastRun, rec: GateRecording, epoch: int, choice: Choice) -> None:

@@ -33,9 +33,13 @@ RELATIVE = {  # what the network reads, when it is not the scaled level the char
 
 st.title("Gates")
 job = jobs.holder().get("train")
-if job is not None and not job.done:
-    gates_replay.live_view(job)
-run = gates_ui.pick_run() or state.require_run()
+training = job is not None and not job.done
+if training:
+    gates_replay.live_view(job, previous=state.current_run() is not None)
+run = gates_ui.pick_run()
+if run is None and training:
+    st.stop()  # the live view is the page until the first run finishes, then the explorer
+run = run or state.require_run()
 gates_ui.reset_on_new_run(run)
 cfg = run.model_cfg
 keys = gate_keys(cfg.cell)

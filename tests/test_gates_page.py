@@ -341,6 +341,12 @@ def test_live_gates_while_a_model_trains(app):
         epoch = _live_epoch(at)
         drawn = _heatmaps(_find(at, "Live: the probe window's gates (layer 1)"))
         assert any("A model is training now" in i.value for i in at.info)
+        # issue 13.8: the live view is the page, not "Train a model first" under it
+        assert next(i.value for i in at.info if "training now" in i.value).endswith(
+            "The full explorer opens here when training finishes."
+        )
+        assert not any(i.value.startswith("Train a model first") for i in at.info)
+        assert not at.get("page_link") and not errors_of(at)
     finally:
         job.stop()
         job.join(60)

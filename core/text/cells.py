@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from core.gates import recurrent_gates
 from core.text.corpus import TextError, Vocab
 from core.text.model import CharLM, CharModelConfig
 
@@ -43,58 +44,24 @@ def max_view_chars(cfg: CharModelConfig) -> int:
     return max(100, min(MAX_VIEW_CHARS, MAX_ACTIVATION_VALUES // per_char))
 
 
-def _one_layer(rnn: nn.RNNBase, layer: int) -> nn.RNNBase:
-    """A fused single-layer copy of layer ``layer`` (same weights), to read its h fast."""
-    kw = {"nonlinearity": rnn.nonlinearity} if isinstance(rnn, nn.RNN) else {}
-    size_in = rnn.input_size if layer == 0 else rnn.hidden_size
-    one = type(rnn)(size_in, rnn.hidden_size, bias=rnn.bias, batch_first=True, **kw)
-    for name, p in one.named_parameters():
-        p.copy_(getattr(rnn, name.replace("_l0", f"_l{layer}")))
-    return one.to(next(rnn.parameters()).device).eval()
-
-
 @torch.no_grad()
 def fast_gates(rnn: nn.RNNBase, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The gates of core.gates for one unidirectional sequence, vectorised over time.
+    """core.gates' gates of one unidirectional sequence: x (1, T, F) -> key -> (L, T, H).
 
-    Each layer's h sequence comes from a fused forward; since the gates at step t only
-    depend on x_t and h_{t-1}, they are then computed for every t at once (the LSTM cell
-    state keeps its elementwise recurrence c_t = f_t * c_{t-1} + i_t * g_t).
-    x: (1, T, F) -> key -> (L, T, H).
+    The one gate implementation (``core.gates.recurrent_gates``), already vectorised over
+    time; this only drops its direction and batch axes.
     """
-    out: dict[str, list[torch.Tensor]] = {}
-    for layer in range(rnn.num_layers):
-        h = _one_layer(rnn, layer)(x)[0][0]  # (T, H)
-        h_prev = torch.cat([h.new_zeros(1, h.shape[1]), h[:-1]])  # (T, H)
-        w_ih, w_hh = getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"weight_hh_l{layer}")
-        xw, hw = x[0] @ w_ih.T, h_prev @ w_hh.T  # (T, G*H) each
-        if rnn.bias:
-            xw, hw = xw + getattr(rnn, f"bias_ih_l{layer}"), hw + getattr(rnn, f"bias_hh_l{layer}")
-        gates = {"h": h}
-        if isinstance(rnn, nn.LSTM):
-            i, f, g, o = (xw + hw).chunk(4, dim=-1)
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            c, ig = torch.empty_like(h), i * g
-            c[0] = ig[0]
-            for t in range(1, len(c)):
-                c[t] = f[t] * c[t - 1] + ig[t]
-            gates.update(i=i, f=f, g=g, o=o, c=c)
-        elif isinstance(rnn, nn.GRU):
-            (x_r, x_z, x_n), (h_r, h_z, h_n) = xw.chunk(3, dim=-1), hw.chunk(3, dim=-1)
-            r = torch.sigmoid(x_r + h_r)
-            gates.update(r=r, z=torch.sigmoid(x_z + h_z), n=torch.tanh(x_n + r * h_n))
-        for k, v in gates.items():
-            out.setdefault(k, []).append(v)
-        x = h[None]  # the next layer reads this layer's h
-    return {k: torch.stack(v) for k, v in out.items()}
+    if rnn.bidirectional or x.shape[0] != 1:
+        raise ValueError("fast_gates reads one sequence (batch 1) of a unidirectional network")
+    return {k: v[:, 0, 0] for k, v in recurrent_gates(rnn, x).items()}
 
 
 @torch.no_grad()
 def cell_activations(model: CharLM, vocab: Vocab, text: str) -> dict[str, np.ndarray]:
     """Every gate/state of every layer after reading each character: key -> (L, T, H).
 
-    Computed from the trained weights (equal to core.gates' step-by-step replay and to
-    the fused module to ~1e-5); position t is the state right after reading text[t].
+    Computed from the trained weights by core.gates (equal to the fused module to ~1e-5);
+    position t is the state right after reading text[t].
     """
     if not text:
         raise TextError("the text to colour is empty")
