@@ -355,6 +355,10 @@ def _info(ckpt: dict) -> dict:
 
 def run_from_dict(ckpt: dict, dataset: Dataset | None = None) -> ForecastRun:
     """Rebuild a run; the dataset (given, or embedded) must have the checkpoint's fingerprint."""
+    try:
+        fit = FitResult.from_dict(ckpt["fit"]) if ckpt.get("fit") is not None else None
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"the checkpoint's training summary is damaged: {e}") from None
     model = model_from_dict(ckpt)
     dataset = dataset if dataset is not None else dataset_of(ckpt)
     if dataset is None:
@@ -376,10 +380,6 @@ def run_from_dict(ckpt: dict, dataset: Dataset | None = None) -> ForecastRun:
         if isinstance(e, CheckpointError):
             raise
         raise CheckpointError(f"the checkpoint's data settings do not fit its data: {e}") from None
-    try:
-        fit = FitResult.from_dict(ckpt["fit"]) if ckpt.get("fit") is not None else None
-    except (ValueError, TypeError) as e:
-        raise CheckpointError(f"the checkpoint's training summary is damaged: {e}") from None
     return ForecastRun(data_cfg, model.cfg, train_cfg, model, prepared, dataset, fit=fit)
 
 
