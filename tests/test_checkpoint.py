@@ -396,3 +396,31 @@ def test_text_and_sentiment_checkpoints_get_the_same_checks(kind, monkeypatch):
     with pytest.raises(ck.CheckpointError, match=r"^the file is damaged \(a stored record fails"):
         run_kinds.import_checkpoint(_flip_in_tensor(ck.to_bytes(make())))
     assert run_kinds.import_checkpoint(ck.to_bytes(make()))[0].kind == kind
+
+
+def test_the_runs_page_shows_the_sentence_and_keeps_the_current_run(run, store):
+    from conftest import errors_of, fresh_app, run_page
+
+    at = run_page(fresh_app(), "runs.py")
+    at.file_uploader(key="runs-upload").set_value(
+        ("model.pt", ck.to_bytes(ck.run_to_dict(run)), "application/octet-stream")
+    )
+    at.button(key="runs-import").click().run()
+    assert not errors_of(at)
+    current = at.session_state["run"]
+    nan = ck.run_to_dict(run)
+    nan["state_dict"]["head.weight"][0, 0] = float("nan")
+    good = ck.to_bytes(ck.run_to_dict(run))
+    for payload, message in [
+        (ck.to_bytes(_edit(run, model_cfg__input_size=2**40)), "input_size must be <= 1024"),
+        (ck.to_bytes(_edit(run, fit__evil=1)), "unknown training summary field(s): evil"),
+        (_flip_in_tensor(good), "a stored record fails its checksum"),
+        (ck.to_bytes(nan), "hold NaN or infinite values"),
+    ]:
+        at.file_uploader(key="runs-upload").set_value(("x.pt", payload, "application/octet-stream"))
+        at.button(key="runs-import").click().run()
+        assert not at.exception
+        assert [e.value for e in at.error] and message in at.error[0].value
+        _one_sentence(at.error[0].value)
+        assert at.session_state["run"] is current  # the current run stays
+        assert len(store.list()) == 1
