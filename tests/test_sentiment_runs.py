@@ -188,7 +188,7 @@ WEIGHTS = "the checkpoint's weights do not fit its model settings: "
         (
             "weights",
             "the weights are for a different architecture than this LSTM sentiment model "
-            "(V=502): head.weight has shape (2, 3), the model expects (2, 64)",
+            "(V=502): head.weight has shape (2, 3), the model expects (2, 16)",
         ),
         ("no-results", "the checkpoint lacks its 'results' entry"),
         (
