@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from core import limits
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset, Prepared, Scaler, prepare
 from core.forecast import ForecastRun
@@ -33,7 +35,7 @@ from core.trainer import FitResult
 
 FORMAT = "lstm-lab/forecaster"
 VERSION = 1
-MAX_BYTES = 512 * 2**20  # an upload larger than this is refused before it is parsed
+MAX_BYTES = limits.MAX_CHECKPOINT_BYTES  # a larger file is refused before it is parsed
 
 
 class CheckpointError(ValueError):
@@ -193,12 +195,19 @@ def read_dict(source: str | os.PathLike | bytes | io.IOBase) -> Any:
             "format); it was not loaded"
         )
     try:
-        zipfile.ZipFile(io.BytesIO(data)).namelist()
+        bad = zipfile.ZipFile(io.BytesIO(data)).testzip()  # every record's CRC-32
     except zipfile.BadZipFile:
         raise CheckpointError(
             "the file is truncated or damaged (its archive index is missing): download "
             "or copy it again"
         ) from None
+    except (zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError):
+        bad = "?"
+    if bad is not None:
+        raise CheckpointError(
+            "the file is damaged (a stored record fails its checksum, so bytes changed "
+            "after it was written): download or copy it again"
+        )
     try:
         ckpt = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as e:  # pickle with code, damaged records...
@@ -252,26 +261,67 @@ def model_from_dict(ckpt: dict) -> RecurrentForecaster:
         cfg = ModelConfig.from_dict(ckpt["model_cfg"])
     except (ValueError, TypeError) as e:
         raise CheckpointError(f"the checkpoint's model settings are invalid: {e}") from None
-    model = RecurrentForecaster(cfg)
-    want = model.state_dict()
-    got = ckpt["state_dict"]
-    if not isinstance(got, dict) or not all(isinstance(v, torch.Tensor) for v in got.values()):
+    return build_checked(RecurrentForecaster, cfg, ckpt["state_dict"], _describe(cfg)).eval()
+
+
+def build_checked(build: Callable[[Any], torch.nn.Module], cfg: Any, got: Any, what: str):
+    """``build(cfg)`` with the weights ``got``, after checking them without allocating.
+
+    Shared by every checkpoint kind. The model is first built on PyTorch's ``meta`` device
+    (shapes only, no memory): its parameter count must be within ``limits.MAX_PARAMETERS``
+    and every stored tensor must have the declared name and shape, really hold its values
+    (no zero-stride views of a tiny storage) and be finite. Only then is the model built.
+    """
+    if not isinstance(got, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in got.items()
+    ):
         raise CheckpointError("the checkpoint's weights are not a dict of tensors")
+    try:
+        with torch.device("meta"):
+            want = build(cfg).state_dict()
+    except (ValueError, TypeError, RuntimeError) as e:
+        raise CheckpointError(f"the checkpoint's model settings are invalid: {_first(e)}") from None
+    n_params = sum(v.numel() for v in want.values())
+    if n_params > limits.MAX_PARAMETERS:
+        raise CheckpointError(
+            f"the checkpoint declares a {what} with {n_params:,} weights; LSTM Lab opens "
+            f"models of at most {limits.MAX_PARAMETERS:,}"
+        )
     missing, unexpected = sorted(set(want) - set(got)), sorted(set(got) - set(want))
     if missing or unexpected:
         raise CheckpointError(
-            f"the weights are for a different architecture than this {_describe(cfg)}: "
+            f"the weights are for a different architecture than this {what}: "
             f"missing {', '.join(missing[:4]) or 'nothing'}; "
-            f"unexpected {', '.join(unexpected[:4]) or 'nothing'}"
+            f"unexpected {', '.join(k[:60] for k in unexpected[:4]) or 'nothing'}"
         )
     for k, v in want.items():
-        if tuple(got[k].shape) != tuple(v.shape):
+        t = got[k]
+        if tuple(t.shape) != tuple(v.shape):
             raise CheckpointError(
-                f"the weights are for a different architecture than this {_describe(cfg)}: "
-                f"{k} has shape {tuple(got[k].shape)}, the model expects {tuple(v.shape)}"
+                f"the weights are for a different architecture than this {what}: "
+                f"{k} has shape {tuple(t.shape)}, the model expects {tuple(v.shape)}"
             )
-    model.load_state_dict(got)
-    return model.eval()
+        if t.untyped_storage().nbytes() < t.numel() * t.element_size() or t.dtype != v.dtype:
+            raise CheckpointError(f"the checkpoint's weight {k} is not a plain {v.dtype} tensor")
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise CheckpointError(
+                f"the checkpoint's weights hold NaN or infinite values ({k}): the model it "
+                "was saved from had diverged, so it was not loaded"
+            )
+    model = build(cfg)
+    try:
+        model.load_state_dict(got)
+    except RuntimeError as e:
+        raise CheckpointError(
+            f"the checkpoint's weights do not fit its model: {_first(e)}"
+        ) from None
+    return model
+
+
+def _first(e: Exception) -> str:
+    """The first line of an error message, shortened: messages stay one sentence."""
+    text = str(e).strip()
+    return text.splitlines()[0][:200] if text else type(e).__name__
 
 
 def _describe(cfg: ModelConfig) -> str:
@@ -286,20 +336,37 @@ def dataset_of(ckpt: dict) -> Dataset | None:
     """The dataset embedded in the checkpoint, or None when it was saved without it."""
     if "data" not in ckpt:
         return None
-    info = ckpt.get("dataset") or {}
-    return dataset_from_dict(ckpt["data"], info.get("name", "data"), info.get("provenance", {}))
+    info = _info(ckpt)
+    if not isinstance(ckpt["data"], dict):
+        raise CheckpointError("the data stored in the checkpoint is damaged: it is not a dict")
+    return dataset_from_dict(
+        ckpt["data"], str(info.get("name", "data")), _dict(info.get("provenance"))
+    )
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _info(ckpt: dict) -> dict:
+    """The checkpoint's dataset summary (name, provenance, fingerprint), {} when malformed."""
+    return _dict(ckpt.get("dataset"))
 
 
 def run_from_dict(ckpt: dict, dataset: Dataset | None = None) -> ForecastRun:
     """Rebuild a run; the dataset (given, or embedded) must have the checkpoint's fingerprint."""
+    try:
+        fit = FitResult.from_dict(ckpt["fit"]) if ckpt.get("fit") is not None else None
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"the checkpoint's training summary is damaged: {e}") from None
     model = model_from_dict(ckpt)
     dataset = dataset if dataset is not None else dataset_of(ckpt)
     if dataset is None:
-        name = (ckpt.get("dataset") or {}).get("name", "its data")
+        name = str(_info(ckpt).get("name", "its data"))[:120]
         raise CheckpointError(
             f"this checkpoint was saved without its data: load {name!r} first, then import it"
         )
-    want = (ckpt.get("dataset") or {}).get("fingerprint")
+    want = _info(ckpt).get("fingerprint")
     if want and want != dataset.fingerprint():
         raise CheckpointError(
             "this checkpoint was trained on different data than the dataset "
@@ -309,20 +376,11 @@ def run_from_dict(ckpt: dict, dataset: Dataset | None = None) -> ForecastRun:
         data_cfg = DataConfig.from_dict(ckpt["data_cfg"])
         train_cfg = TrainConfig.from_dict(ckpt["train_cfg"])
         prepared = _with_scalers(prepare(dataset.frame, data_cfg), ckpt)
-    except (ValueError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as e:
         if isinstance(e, CheckpointError):
             raise
         raise CheckpointError(f"the checkpoint's data settings do not fit its data: {e}") from None
-    fit = ckpt.get("fit")
-    return ForecastRun(
-        data_cfg,
-        model.cfg,
-        train_cfg,
-        model,
-        prepared,
-        dataset,
-        fit=FitResult(**fit) if isinstance(fit, dict) else None,
-    )
+    return ForecastRun(data_cfg, model.cfg, train_cfg, model, prepared, dataset, fit=fit)
 
 
 def load_run(source, dataset: Dataset | None = None) -> ForecastRun:
@@ -336,6 +394,8 @@ def _with_scalers(prepared: Prepared, ckpt: dict) -> Prepared:
         return prepared
     fs = Scaler.from_dict(ckpt["feature_scaler"])
     ts = Scaler.from_dict(ckpt["target_scaler"])
+    if not all(np.isfinite(a).all() for a in (fs.shift, fs.scale, ts.shift, ts.scale)):
+        raise CheckpointError("the checkpoint's scaler holds NaN or infinite values")
     if (
         fs.shift.shape == prepared.feature_scaler.shift.shape
         and (abs(fs.shift - prepared.feature_scaler.shift) < 1e-9).all()

@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from core import limits
+
 CELLS = ("lstm", "gru", "rnn")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCALERS = ("standard", "minmax", "none")
@@ -27,6 +29,12 @@ def _int_at_least(name: str, value: Any, low: int) -> None:
         isinstance(value, int) and not isinstance(value, bool) and value >= low,
         f"{name} must be an integer >= {low}, got {value!r}",
     )
+
+
+def _at_most(name: str, value: Any, high: int) -> None:
+    """An integer in [1, high] (the highs live in ``core.limits``)."""
+    _int_at_least(name, value, 1)
+    _check(value <= high, f"{name} must be <= {high}, got {value}")
 
 
 def _fraction(name: str, value: Any, low: float, high: float) -> None:
@@ -127,11 +135,9 @@ class ModelConfig(_Config):
 
     def __post_init__(self) -> None:
         _check(self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
-        _int_at_least("input_size", self.input_size, 1)
-        _int_at_least("hidden_size", self.hidden_size, 1)
-        _check(self.hidden_size <= 4096, f"hidden_size must be <= 4096, got {self.hidden_size}")
-        _int_at_least("num_layers", self.num_layers, 1)
-        _check(self.num_layers <= 8, f"num_layers must be <= 8, got {self.num_layers}")
+        _at_most("input_size", self.input_size, limits.MAX_INPUT_SIZE)
+        _at_most("hidden_size", self.hidden_size, limits.MAX_HIDDEN)
+        _at_most("num_layers", self.num_layers, limits.MAX_LAYERS)
         _check(
             isinstance(self.bidirectional, bool),
             f"bidirectional must be True or False, got {self.bidirectional!r}",
@@ -141,7 +147,7 @@ class ModelConfig(_Config):
             self.dropout == 0 or self.num_layers > 1,
             "dropout acts between stacked layers: set num_layers > 1 or dropout = 0",
         )
-        _int_at_least("horizon", self.horizon, 1)
+        _at_most("horizon", self.horizon, limits.MAX_HORIZON)
         _check(
             self.forget_bias is None
             or (isinstance(self.forget_bias, (int, float)) and math.isfinite(self.forget_bias)),

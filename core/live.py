@@ -24,7 +24,7 @@ from core.forecast import ForecastRun, forecast_task
 from core.trainer import DIVERGED, USER_STOPPED, Callback
 
 DIVERGED_FIRST_EPOCH = (
-    "training diverged in the first epoch (the loss became NaN or infinite): nothing was "
+    "training diverged in the first epoch (the loss became NaN, infinite or exploded): nothing was "
     "learned, so the session keeps its earlier run. Try a lower learning rate, turn on "
     "gradient clipping or use a smaller model"
 )

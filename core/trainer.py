@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -27,6 +28,11 @@ COMPLETED = "completed"
 EARLY_STOPPED = "early_stopping"
 USER_STOPPED = "stopped"
 DIVERGED = "diverged"
+
+# a loss this many times the reference (the lower of the initial loss and the first epoch's,
+# but at least DIVERGE_FLOOR) is an explosion, not a bad epoch: those weights are not kept
+DIVERGE_FACTOR = 1e3
+DIVERGE_FLOOR = 1e-3
 
 
 class Callback:
@@ -50,6 +56,7 @@ class FitResult:
     best_val_loss: float | None
     device: dict = field(default_factory=dict)
     seconds: float = 0.0
+    warning: str = ""  # a sentence when the result is not worth using (worse than the mean)
 
     def to_dict(self) -> dict:
         return {
@@ -60,7 +67,41 @@ class FitResult:
             "best_val_loss": self.best_val_loss,
             "device": self.device,
             "seconds": self.seconds,
+            "warning": self.warning,
         }
+
+    @classmethod
+    def from_dict(cls, d: Any) -> FitResult:
+        """From :meth:`to_dict` output (e.g. a checkpoint's); ValueError names what is wrong."""
+        if not isinstance(d, dict):
+            raise ValueError("the training summary is not a dict")
+        unknown = sorted(str(k)[:40] for k in set(d) - set(_FIT_TYPES))
+        if unknown:
+            raise ValueError(f"unknown training summary field(s): {', '.join(unknown[:5])}")
+        for key, types in _FIT_TYPES.items():
+            required = key in ("history", "reason", "message", "best_epoch", "best_val_loss")
+            if key not in d:
+                if required:
+                    raise ValueError(f"the training summary lacks its {key!r} field")
+                continue
+            value = d[key]
+            if isinstance(value, bool) or not isinstance(value, types):
+                raise ValueError(f"the training summary's {key!r} field has the wrong type")
+        if not all(isinstance(r, dict) for r in d["history"]):
+            raise ValueError("the training summary's history is not a list of records")
+        return cls(**d)
+
+
+_FIT_TYPES: dict[str, type | tuple[type, ...]] = {
+    "history": list,
+    "reason": str,
+    "message": str,
+    "best_epoch": (int, type(None)),
+    "best_val_loss": (int, float, type(None)),
+    "device": dict,
+    "seconds": (int, float),
+    "warning": str,
+}
 
 
 def seed_everything(seed: int) -> None:
@@ -75,6 +116,23 @@ def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
+
+
+def _kept(epoch: int) -> str:
+    """The weights a fit that failed in ``epoch`` keeps."""
+    return f"the weights of epoch {epoch - 1}" if epoch > 1 else "the initial weights"
+
+
+def _exploded(what: str, loss: float, reference: float) -> str:
+    """A sentence when ``loss`` grew by orders of magnitude over ``reference``, else ""."""
+    if not math.isfinite(reference):
+        return ""
+    if loss > DIVERGE_FACTOR * max(reference, DIVERGE_FLOOR):
+        return (
+            f"the {what} loss exploded to {loss:.3g}, over {DIVERGE_FACTOR:g} times its "
+            f"early value ({reference:.3g})"
+        )
+    return ""
 
 
 def _state_copy(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -131,6 +189,28 @@ class Trainer:
         self.model.train()
         return float(total) / n
 
+    def _worse_than_mean(self, train: Tensors, val: Tensors | None) -> str:
+        """A warning when the kept weights do worse than always predicting the mean of the
+        training targets (regression targets only; "" otherwise)."""
+        target = train[-1]
+        if not target.is_floating_point():
+            return ""
+        span, data = ("validation", val) if val is not None else ("training", train)
+        mean = target.float().mean(dim=0).to(self.device)
+        try:
+            y = data[-1].to(self.device)
+            baseline = float(self.loss_fn(mean.expand_as(y), y))
+        except (RuntimeError, ValueError):  # a loss that does not take a mean prediction
+            return ""
+        final = self.evaluate(data)
+        if not (math.isfinite(baseline) and final > baseline):
+            return ""
+        return (
+            f"the final {span} loss ({final:.3g}) is worse than always predicting the "
+            f"training mean ({baseline:.3g}): this model has learned nothing usable; try a "
+            "lower learning rate or a smaller model"
+        )
+
     def _emit(self, hook: str, *args) -> None:
         for cb in self.callbacks:
             getattr(cb, hook)(self, *args)
@@ -161,6 +241,9 @@ class Trainer:
             else None
         )
         n_batches = math.ceil(n / cfg.batch_size)
+        probe = tuple(t[:4096] for t in train)  # the initial training loss, on a sample
+        ref_train = self.evaluate(probe)
+        ref_val = self.evaluate(val) if val is not None else math.nan
         last_good = _state_copy(self.model)
         best_state, best_val, best_epoch, stale = None, math.inf, None, 0
         reason, message = COMPLETED, f"finished {cfg.epochs} epochs"
@@ -212,8 +295,8 @@ class Trainer:
                 reason = DIVERGED
                 message = (
                     f"the training loss became {train_loss} in epoch {epoch}; training "
-                    f"stopped and kept the weights of epoch {epoch - 1}. Try a lower "
-                    "learning rate, gradient clipping or a smaller model"
+                    f"stopped and kept {_kept(epoch)}. Try a lower learning rate, gradient "
+                    "clipping or a smaller model"
                 )
                 break
             val_loss = self.evaluate(val) if val is not None else float("nan")
@@ -232,10 +315,22 @@ class Trainer:
                 self.model.load_state_dict(last_good)
                 reason = DIVERGED
                 message = (
-                    f"the validation loss became {val_loss} in epoch {epoch}; kept the "
-                    f"weights of epoch {epoch - 1}"
+                    f"the validation loss became {val_loss} in epoch {epoch}; kept {_kept(epoch)}"
                 )
                 break
+            exploded = _exploded("training", train_loss, ref_train) or _exploded(
+                "validation", val_loss, ref_val
+            )
+            if exploded:
+                self.model.load_state_dict(last_good)
+                reason = DIVERGED
+                message = (
+                    f"{exploded} in epoch {epoch}; training stopped and kept {_kept(epoch)}. "
+                    "Try a lower learning rate, gradient clipping or a smaller model"
+                )
+                break
+            if epoch == 1:  # later epochs are compared with the better of start and epoch 1
+                ref_train, ref_val = min(ref_train, train_loss), min(ref_val, val_loss)
             score = val_loss if val is not None else train_loss
             if score < best_val - cfg.min_delta:
                 best_val, best_epoch, stale = score, epoch, 0
@@ -274,6 +369,7 @@ class Trainer:
             best_val_loss=best_val if best_epoch else None,
             device=describe_device(self.device),
             seconds=time.perf_counter() - t_start,
+            warning=self._worse_than_mean(train, val) if self.history else "",
         )
         self._emit("on_train_end", result)
         return result

@@ -134,6 +134,8 @@ def run_results(run: ForecastRun) -> None:
         f"{run.n_params:,} parameters · {md_escape(fit.message) if fit else 'untrained'}"
         + (f" · {fit.device.get('label', '')}" if fit and fit.device else "")
     )
+    if fit and fit.warning:
+        st.warning(f"{fit.warning[0].upper()}{fit.warning[1:]}.", icon=":material/warning:")
     if fit and fit.history:
         charts(*figures(fit.history, fit.best_epoch, run.train_cfg.clip_norm), "run")
     spans = {s: run.predictions(s) for s in ("val", "test")}

@@ -198,3 +198,229 @@ def test_missing_file_and_oversized_upload(tmp_path, monkeypatch, good):
     with pytest.raises(ck.CheckpointError) as e:
         ck.load_dict(good + b"\0" * 2**21)
     assert str(e.value) == "the file is 2 MB; checkpoints above 1 MB are refused"
+
+
+# -- hostile checkpoints: refused with one sentence before any model is built ------------------
+@pytest.fixture
+def built(monkeypatch):
+    """The devices every forecaster was constructed on while loading (meta = shapes only)."""
+    devices: list[str] = []
+    real = ck.RecurrentForecaster
+
+    def spy(cfg):
+        model = real(cfg)
+        devices.append(next(model.parameters()).device.type)
+        return model
+
+    monkeypatch.setattr(ck, "RecurrentForecaster", spy)
+    return devices
+
+
+def _one_sentence(text: str) -> None:
+    assert "\n" not in text and "Traceback" not in text and len(text) < 400
+
+
+def _edit(run, **changes) -> dict:
+    d = ck.run_to_dict(run)
+    for key, value in changes.items():
+        section, _, field = key.partition("__")
+        d[section] = value if not field else {**d[section], field: value}
+    return d
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"model_cfg__input_size": 2**40},
+            "the checkpoint's model settings are invalid: input_size must be <= 1024, got "
+            "1099511627776",
+        ),
+        (  # within the limits, but the file's tensors are tiny: refused on the meta device
+            {"model_cfg__input_size": 1000},
+            "the weights are for a different architecture than this LSTM (F=1000, H=5, L=1, "
+            "K=2): rnn.weight_ih_l0 has shape (20, 2), the model expects (20, 1000)",
+        ),
+        (  # every size within its limit, the whole far above the weight budget
+            {"model_cfg__hidden_size": 4096, "model_cfg__num_layers": 8},
+            "the checkpoint declares a LSTM (F=2, H=4096, L=8, K=2) with 1,006,936,066 "
+            "weights; LSTM Lab opens models of at most 100,000,000",
+        ),
+        (
+            {"fit__evil": 1},
+            "the checkpoint's training summary is damaged: unknown training summary field(s): evil",
+        ),
+        (
+            {"fit__best_epoch": "two"},
+            "the checkpoint's training summary is damaged: the training summary's "
+            "'best_epoch' field has the wrong type",
+        ),
+        ({"dataset": 5}, None),  # a malformed summary is ignored: the data still matches
+    ],
+    ids=[
+        "input-2**40",
+        "input-1000-tiny-tensors",
+        "over-budget",
+        "fit-extra-key",
+        "fit-wrong-type",
+        "dataset-not-a-dict",
+    ],
+)
+def test_declared_sizes_are_checked_before_building(run, built, changes, message):
+    data = ck.to_bytes(_edit(run, **changes))
+    if message is None:
+        assert ck.load_run(data).dataset.fingerprint() == run.dataset.fingerprint()
+        return
+    with pytest.raises(ck.CheckpointError) as e:
+        ck.load_run(data)
+    assert str(e.value) == message
+    _one_sentence(str(e.value))
+    assert "cpu" not in built  # the model itself was never constructed
+
+
+def _flip_in_tensor(data: bytes) -> bytes:
+    """One byte changed inside the first stored tensor's bytes (its zip record's data)."""
+    import zipfile
+
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    info = next(i for i in zf.infolist() if "/data/" in i.filename and i.file_size > 8)
+    head = data[info.header_offset : info.header_offset + 30]
+    start = info.header_offset + 30 + int.from_bytes(head[26:28], "little")
+    start += int.from_bytes(head[28:30], "little")
+    out = bytearray(data)
+    out[start + 3] ^= 0x40
+    return bytes(out)
+
+
+def test_a_flipped_byte_inside_a_tensor_is_refused(good, built):
+    with pytest.raises(ck.CheckpointError) as e:
+        ck.load_run(_flip_in_tensor(good))
+    assert str(e.value) == (
+        "the file is damaged (a stored record fails its checksum, so bytes changed after it "
+        "was written): download or copy it again"
+    )
+    assert built == []
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_weights_are_refused(run, built, bad):
+    d = ck.run_to_dict(run)
+    d["state_dict"]["head.weight"][0, 1] = bad
+    with pytest.raises(ck.CheckpointError) as e:
+        ck.load_run(ck.to_bytes(d))
+    assert str(e.value) == (
+        "the checkpoint's weights hold NaN or infinite values (head.weight): the model it "
+        "was saved from had diverged, so it was not loaded"
+    )
+    assert "cpu" not in built
+
+
+def test_a_tensor_that_does_not_hold_its_values_is_refused(run, built):
+    d = ck.run_to_dict(run)
+    d["state_dict"]["rnn.weight_ih_l0"] = torch.zeros(1).expand(20, 2)  # one value, 40 shown
+    with pytest.raises(ck.CheckpointError) as e:
+        ck.load_run(ck.to_bytes(d))
+    assert (
+        str(e.value)
+        == "the checkpoint's weight rnn.weight_ih_l0 is not a plain torch.float32 tensor"
+    )
+    assert "cpu" not in built
+
+
+def _text_ckpt() -> dict:
+    from core.text import Vocab
+    from core.text.checkpoint import text_run_to_dict
+    from core.text.model import CharLM, CharModelConfig, CharTrainConfig
+    from core.text.train import TextRun
+
+    cfg = CharModelConfig(vocab_size=4, embed_size=3, hidden_size=5, num_layers=1)
+    return text_run_to_dict(
+        TextRun(cfg, CharTrainConfig(), CharLM(cfg), Vocab(tuple("abc\n")), corpus={})
+    )
+
+
+def _sentiment_ckpt() -> dict:
+    from core.sentiment.checkpoint import sentiment_to_dict
+    from core.sentiment.data import TextDataset
+    from core.sentiment.model import ClassifierConfig
+    from core.sentiment.train import TextConfig, build_run
+    from core.trainer import FitResult
+
+    texts = tuple(f"{w} film {i}" for i in range(20) for w in ("good", "bad"))
+    data = TextDataset(texts, tuple(t.split()[0] for t in texts), "toy", {})
+    run = build_run(
+        data, TextConfig(min_freq=1), ClassifierConfig(embed_dim=3, hidden_size=4), TrainConfig()
+    )
+    run.fit = FitResult([], "completed", "done", None, None)
+    run.results = {k: {"accuracy": 0.5} for k in ("model", "majority", "bag_of_words")}
+    return sentiment_to_dict(run)
+
+
+@pytest.mark.parametrize("kind", ["text", "sentiment"])
+def test_text_and_sentiment_checkpoints_get_the_same_checks(kind, monkeypatch):
+    from core import run_kinds
+
+    make = _text_ckpt if kind == "text" else _sentiment_ckpt
+    built: list[str] = []
+    real = torch.nn.Module.__init__
+
+    def spy(self, *a, **k):
+        real(self, *a, **k)
+        built.append(torch.empty(0).device.type)  # the default device while building
+
+    monkeypatch.setattr(torch.nn.Module, "__init__", spy)
+    key = "embed.weight" if kind == "text" else "embedding.weight"
+    d = make()
+    built.clear()
+    d["state_dict"][key][1, 1] = float("nan")
+    with pytest.raises(
+        ck.CheckpointError,
+        match=rf"^the checkpoint's weights hold NaN or infinite values \({key}\)",
+    ):
+        run_kinds.import_checkpoint(ck.to_bytes(d))
+    assert "cpu" not in built
+
+    d = make()
+    d["model_cfg"]["hidden_size"] = 1000  # within the limits; the tensors are tiny
+    built.clear()
+    with pytest.raises(
+        ck.CheckpointError, match=r"^the weights are for a different architecture than this"
+    ):
+        run_kinds.import_checkpoint(ck.to_bytes(d))
+    assert "cpu" not in built
+
+    d = make()
+    d["model_cfg"]["vocab_size"] = 10**9
+    with pytest.raises(ck.CheckpointError, match=r"vocab_size must be <= "):
+        run_kinds.import_checkpoint(ck.to_bytes(d))
+    with pytest.raises(ck.CheckpointError, match=r"^the file is damaged \(a stored record fails"):
+        run_kinds.import_checkpoint(_flip_in_tensor(ck.to_bytes(make())))
+    assert run_kinds.import_checkpoint(ck.to_bytes(make()))[0].kind == kind
+
+
+def test_the_runs_page_shows_the_sentence_and_keeps_the_current_run(run, store):
+    from conftest import errors_of, fresh_app, run_page
+
+    at = run_page(fresh_app(), "runs.py")
+    at.file_uploader(key="runs-upload").set_value(
+        ("model.pt", ck.to_bytes(ck.run_to_dict(run)), "application/octet-stream")
+    )
+    at.button(key="runs-import").click().run()
+    assert not errors_of(at)
+    current = at.session_state["run"]
+    nan = ck.run_to_dict(run)
+    nan["state_dict"]["head.weight"][0, 0] = float("nan")
+    good = ck.to_bytes(ck.run_to_dict(run))
+    for payload, message in [
+        (ck.to_bytes(_edit(run, model_cfg__input_size=2**40)), "input_size must be <= 1024"),
+        (ck.to_bytes(_edit(run, fit__evil=1)), "unknown training summary field(s): evil"),
+        (_flip_in_tensor(good), "a stored record fails its checksum"),
+        (ck.to_bytes(nan), "hold NaN or infinite values"),
+    ]:
+        at.file_uploader(key="runs-upload").set_value(("x.pt", payload, "application/octet-stream"))
+        at.button(key="runs-import").click().run()
+        assert not at.exception
+        assert [e.value for e in at.error] and message in at.error[0].value
+        _one_sentence(at.error[0].value)
+        assert at.session_state["run"] is current  # the current run stays
+        assert len(store.list()) == 1

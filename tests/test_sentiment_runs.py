@@ -185,7 +185,11 @@ WEIGHTS = "the checkpoint's weights do not fit its model settings: "
             "model expects 502",
         ),
         ("classes", WEIGHTS + "3 class names but the model has 2 outputs"),
-        ("weights", WEIGHTS + "Error(s) in loading state_dict for SentimentClassifier:"),
+        (
+            "weights",
+            "the weights are for a different architecture than this LSTM sentiment model "
+            "(V=502): head.weight has shape (2, 3), the model expects (2, 16)",
+        ),
         ("no-results", "the checkpoint lacks its 'results' entry"),
         (
             "results",

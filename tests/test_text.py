@@ -414,8 +414,8 @@ def test_bad_checkpoints_are_refused_with_a_reason(trained, tmp_path):
     assert refused([1, 2]) == (
         "this file is a PyTorch file but not an LSTM Lab checkpoint (it has no 'format' field)"
     )
-    assert refused(threading.Event).startswith("this file is not a loadable LSTM Lab checkpoint")
-    with pytest.raises(CheckpointError, match=r"^this file is not a loadable"):
+    assert refused(threading.Event).startswith("refused: the file contains Python objects")
+    with pytest.raises(CheckpointError, match=r"^this file is not a PyTorch file"):
         load_text_run(b"not a torch file")
 
 

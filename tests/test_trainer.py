@@ -161,3 +161,64 @@ def test_forget_bias_and_orthogonal_init():
     plain = RecurrentForecaster(ModelConfig(hidden_size=6, forget_bias=None, orthogonal_init=False))
     pb = plain.rnn.bias_ih_l0 + plain.rnn.bias_hh_l0
     assert not torch.allclose(pb[6:12], torch.ones(6))
+
+
+def test_an_exploding_loss_is_divergence_and_those_weights_are_not_kept():
+    """SGD at lr 1 without clipping: epoch 1's loss is ~1e19 (finite), not a result."""
+    NOISY_SMALL = synthetic("noisy_sine", n=300, seed=0, noise=0.2)
+    p = prepare(NOISY_SMALL.frame, DataConfig(target="value", lookback=10))
+    model = RecurrentForecaster(ModelConfig(hidden_size=8, cell="rnn"))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    cfg = TrainConfig(epochs=3, lr=1.0, optimizer="sgd", clip_norm=None, batch_size=16)
+    result = Trainer(model, cfg).fit(tensors(p.train), tensors(p.val))
+    assert result.reason == DIVERGED and result.history == []
+    assert result.message.startswith("the training loss exploded to ")
+    assert "in epoch 1; training stopped and kept the initial weights" in result.message
+    for k, v in model.state_dict().items():  # the exploded weights were thrown away
+        assert torch.equal(v, before[k])
+
+
+class _Blowup(Callback):
+    """Scales the head by 1e4 at the end of epoch ``at``: finite, but orders of magnitude off."""
+
+    def __init__(self, at: int):
+        self.at = at
+
+    def on_batch_end(self, trainer, epoch, batch, n_batches):
+        if epoch == self.at and batch == n_batches:
+            with torch.no_grad():
+                trainer.model.head.weight.mul_(1e4)
+                trainer.model.head.bias.add_(1e4)
+
+
+def test_a_later_explosion_keeps_the_last_sane_epoch():
+    p = prepare(NOISY.frame, DATA)
+    model = RecurrentForecaster(ModelConfig(hidden_size=8))
+    trainer = Trainer(model, TrainConfig(epochs=5), callbacks=[_Blowup(at=3)])
+    result = trainer.fit(tensors(p.train), tensors(p.val))
+    assert result.reason == DIVERGED and len(result.history) == 2
+    assert "in epoch 3; training stopped and kept the weights of epoch 2" in result.message
+    assert trainer.evaluate(tensors(p.val)) == pytest.approx(result.history[-1]["val_loss"], 1e-5)
+    assert result.warning == ""  # epoch 2's weights are fine
+
+
+def test_a_result_worse_than_the_mean_carries_a_warning():
+    p = prepare(NOISY.frame, DATA)
+    model = RecurrentForecaster(ModelConfig(hidden_size=8))
+    bad = Trainer(model, TrainConfig(epochs=2, lr=10.0)).fit(tensors(p.train), tensors(p.val))
+    assert bad.reason != DIVERGED and bad.message == "finished 2 epochs"
+    final = bad.history[-1]["val_loss"]
+    assert bad.warning.startswith(f"the final validation loss ({final:.3g}) is worse than ")
+    assert "always predicting the training mean" in bad.warning
+    good = fit_forecaster(NOISY, DATA, ModelConfig(hidden_size=8), TrainConfig(epochs=2))
+    assert good.fit.warning == ""
+
+
+def test_values_beyond_float32_are_refused_before_training():
+    frame = NOISY.frame * 1e300
+    with pytest.raises(ValueError) as e:
+        prepare(frame, DATA)
+    assert str(e.value).startswith("value has values as large as ")
+    assert "float32 training" in str(e.value) and "learning rate" not in str(e.value)
+    with pytest.raises(ValueError, match=r"^after the 'none' scaler and 'level' windows"):
+        prepare(NOISY.frame * 1e20, DataConfig(target="value", lookback=30, scaler="none"))

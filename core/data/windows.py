@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core import limits
 from core.config import DataConfig
 
 
@@ -176,6 +177,7 @@ def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
             f"the data has {int(bad_rows.sum())} row(s) with missing or infinite values "
             f"(first at {frame.index[first]}); fill or drop them before training"
         )
+    _check_magnitude(np.column_stack([data, target]), [*cols, config.target], frame.index)
     n = len(frame)
     t, k = config.lookback, config.horizon
     train_end, val_end = split_points(n, config.val_fraction, config.test_fraction)
@@ -189,8 +191,8 @@ def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
     if config.normalize == "level":
         feature_scaler = Scaler.fit(data[:train_end], config.scaler)
         target_scaler = Scaler.fit(target[:train_end, None], config.scaler)
-        xs = feature_scaler.transform(data)
-        ys = target_scaler.transform(target[:, None])[:, 0]
+        xs = _scaled(feature_scaler.transform(data), config)
+        ys = _scaled(target_scaler.transform(target[:, None])[:, 0], config)
         spans = {name: make_windows(xs, ys, t, k, lo, hi) for name, (lo, hi) in bounds.items()}
     else:
         raw = {
@@ -202,8 +204,10 @@ def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
         target_scaler = Scaler.fit(tr.y.reshape(-1, 1), config.scaler)
         spans = {
             name: Windows(
-                feature_scaler.transform(w.x).astype(np.float32),
-                target_scaler.transform(w.y.reshape(-1, 1)).reshape(w.y.shape).astype(np.float32),
+                _scaled(feature_scaler.transform(w.x), config).astype(np.float32),
+                _scaled(target_scaler.transform(w.y.reshape(-1, 1)), config)
+                .reshape(w.y.shape)
+                .astype(np.float32),
                 w.start,
             )
             for name, w in raw.items()
@@ -242,3 +246,30 @@ def _relative(w: Windows, target: np.ndarray, config: DataConfig) -> Windows:
             "use normalize='diff' or 'level'"
         )
     return Windows(w.x / base_x - 1.0, w.y / base_y - 1.0, w.start)
+
+
+def _check_magnitude(values: np.ndarray, columns: list[str], index: pd.Index) -> None:
+    """Training runs in float32 (largest value about 3.4e38, and the loss squares errors):
+    refuse values beyond ``limits.MAX_ABS_VALUE`` before they overflow into a fake divergence."""
+    big = np.abs(values) > limits.MAX_ABS_VALUE
+    if big.any():
+        row, col = np.argwhere(big)[0]
+        raise ValueError(
+            f"{columns[col]} has values as large as {np.abs(values).max():.3g} (first at "
+            f"{index[row]}), beyond the {limits.MAX_ABS_VALUE:g} that float32 training can "
+            "hold with its squared errors: rescale the column (e.g. divide it by a power of "
+            "ten) before training"
+        )
+
+
+def _scaled(values: np.ndarray, config: DataConfig) -> np.ndarray:
+    """Scaled values must stay far inside float32 too (``limits.MAX_SCALED_VALUE``)."""
+    top = float(np.abs(values).max()) if values.size else 0.0
+    if top > limits.MAX_SCALED_VALUE:
+        raise ValueError(
+            f"after the {config.scaler!r} scaler and {config.normalize!r} windows the data "
+            f"reaches {top:.3g}, beyond the {limits.MAX_SCALED_VALUE:g} that float32 "
+            "training can hold with its squared errors: use the standard scaler or rescale "
+            "the data"
+        )
+    return values

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.checkpoint import CheckpointError, read_dict, require
+from core import limits
+from core.checkpoint import CheckpointError, _first, build_checked, read_dict, require
 from core.config import TrainConfig
 from core.sentiment.data import TextDataset
 from core.sentiment.model import ClassifierConfig, SentimentClassifier
@@ -85,7 +86,12 @@ def sentiment_from_dict(ckpt: dict) -> SentimentRun:
         text_cfg = TextConfig.from_dict(ckpt["text_cfg"])
         model_cfg = ClassifierConfig.from_dict(ckpt["model_cfg"])
         train_cfg = TrainConfig.from_dict(ckpt["train_cfg"])
-        vocab, classes = Vocab([str(w) for w in ckpt["vocab"]]), [str(c) for c in ckpt["classes"]]
+        words, names = ckpt["vocab"], ckpt["classes"]
+        if not isinstance(words, list) or len(words) + 2 > limits.MAX_WORD_VOCAB:
+            raise ValueError(f"the vocabulary must be a list of at most {limits.MAX_WORD_VOCAB}")
+        if not isinstance(names, list) or len(names) > limits.MAX_CLASSES:
+            raise ValueError(f"the class names must be a list of at most {limits.MAX_CLASSES}")
+        vocab, classes = Vocab([str(w) for w in words]), [str(c) for c in names]
         if len(vocab) != model_cfg.vocab_size:
             raise ValueError(
                 f"the vocabulary has {len(vocab)} words (with <pad> and <unk>) but the model "
@@ -95,14 +101,19 @@ def sentiment_from_dict(ckpt: dict) -> SentimentRun:
             raise ValueError(
                 f"{len(classes)} class names but the model has {model_cfg.n_classes} outputs"
             )
-        model = SentimentClassifier(model_cfg)
-        model.load_state_dict(ckpt["state_dict"])
-        fit = FitResult(**ckpt["fit"])
-        prepared, dataset = _test_split(ckpt, vocab, classes, text_cfg)
     except (ValueError, TypeError, RuntimeError, KeyError, IndexError) as e:
         raise CheckpointError(
             "the checkpoint's weights do not fit its model settings: "
             f"{str(e).splitlines()[0][:300]}"
+        ) from None
+    what = f"{model_cfg.cell.upper()} sentiment model (V={model_cfg.vocab_size})"
+    model = build_checked(SentimentClassifier, model_cfg, ckpt["state_dict"], what)
+    try:
+        fit = FitResult.from_dict(ckpt["fit"])
+        prepared, dataset = _test_split(ckpt, vocab, classes, text_cfg)
+    except (ValueError, TypeError, KeyError, IndexError) as e:
+        raise CheckpointError(
+            f"the checkpoint's weights do not fit its model settings: {_first(e)}"
         ) from None
     run = SentimentRun(dataset, text_cfg, model_cfg, train_cfg, model.eval(), prepared, fit)
     run.results = dict(ckpt["results"])

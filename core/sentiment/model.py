@@ -21,7 +21,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from core.config import _check, _Config, _fraction, _int_at_least
+from core import limits
+from core.config import _at_most, _check, _Config, _fraction, _int_at_least
 from core.models import init_recurrent
 from core.sentiment.text import PAD_ID
 
@@ -45,17 +46,16 @@ class ClassifierConfig(_Config):
 
     def __post_init__(self) -> None:
         _int_at_least("vocab_size", self.vocab_size, 3)
+        _at_most("vocab_size", self.vocab_size, limits.MAX_WORD_VOCAB)
         _int_at_least("n_classes", self.n_classes, 2)
+        _at_most("n_classes", self.n_classes, limits.MAX_CLASSES)
         _check(
             self.cell in CLASSIFIER_CELLS,
             f"cell must be one of {', '.join(CLASSIFIER_CELLS)}, got {self.cell!r}",
         )
-        _int_at_least("embed_dim", self.embed_dim, 1)
-        _check(self.embed_dim <= 1024, f"embed_dim must be <= 1024, got {self.embed_dim}")
-        _int_at_least("hidden_size", self.hidden_size, 1)
-        _check(self.hidden_size <= 1024, f"hidden_size must be <= 1024, got {self.hidden_size}")
-        _int_at_least("num_layers", self.num_layers, 1)
-        _check(self.num_layers <= 4, f"num_layers must be <= 4, got {self.num_layers}")
+        _at_most("embed_dim", self.embed_dim, limits.MAX_SENTIMENT_DIM)
+        _at_most("hidden_size", self.hidden_size, limits.MAX_SENTIMENT_DIM)
+        _at_most("num_layers", self.num_layers, limits.MAX_SENTIMENT_LAYERS)
         _check(
             isinstance(self.bidirectional, bool),
             f"bidirectional must be True or False, got {self.bidirectional!r}",

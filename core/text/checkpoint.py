@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from core.checkpoint import CheckpointError, require
+from core import limits
+from core.checkpoint import CheckpointError, build_checked, read_dict, require, write_atomic
 from core.text.corpus import TextError, Vocab
 from core.text.model import CharLM, CharModelConfig, CharTrainConfig
 from core.text.train import TextRun
@@ -54,7 +54,12 @@ def text_run_from_dict(ckpt: dict) -> TextRun:
     """Rebuild a run from a checkpoint dict; CheckpointError when it does not fit."""
     _validate(ckpt)
     try:
-        vocab = Vocab(tuple(ckpt["vocab"]))
+        chars = ckpt["vocab"]
+        if not isinstance(chars, (list, tuple)) or len(chars) > limits.MAX_CHAR_VOCAB:
+            raise ValueError(
+                f"the vocabulary must be a list of at most {limits.MAX_CHAR_VOCAB} characters"
+            )
+        vocab = Vocab(tuple(chars))
         model_cfg = CharModelConfig.from_dict(ckpt["model_cfg"])
         train_cfg = CharTrainConfig.from_dict(ckpt["train_cfg"])
         if model_cfg.vocab_size != vocab.size:
@@ -62,13 +67,13 @@ def text_run_from_dict(ckpt: dict) -> TextRun:
                 f"the vocabulary has {vocab.size} characters but the model expects "
                 f"{model_cfg.vocab_size}"
             )
-        model = CharLM(model_cfg)
-        model.load_state_dict(ckpt["state_dict"])
     except (ValueError, TypeError, RuntimeError, KeyError, TextError) as e:
         raise CheckpointError(
             "the checkpoint's weights do not fit its model settings: "
             f"{str(e).splitlines()[0][:300]}"
         ) from None
+    what = f"{model_cfg.cell.upper()} character model (V={vocab.size}, H={model_cfg.hidden_size})"
+    model = build_checked(CharLM, model_cfg, ckpt["state_dict"], what)
     return TextRun(
         model_cfg, train_cfg, model.eval(), vocab,
         corpus=dict(ckpt.get("corpus") or {}), probe=str(ckpt.get("probe") or ""),
@@ -104,33 +109,13 @@ def text_run_bytes(run: TextRun) -> bytes:
 
 def save_text_run(run: TextRun, path: str | os.PathLike) -> Path:
     """Write atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text_run_bytes(run))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(text_run_bytes(run), path)
 
 
 def load_text_dict(source: str | os.PathLike | bytes | io.IOBase) -> dict:
-    """Read and validate a text checkpoint dict (weights_only: code is refused)."""
-    if isinstance(source, bytes):
-        source = io.BytesIO(source)
-    try:
-        ckpt = torch.load(source, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"no checkpoint file at {source}") from None
-    except Exception as e:  # pickle with code, truncated file, not a torch file...
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(
-            "this file is not a loadable LSTM Lab checkpoint (it may be truncated, not a "
-            f"PyTorch file, or contain code, which is refused): {first[:200]}"
-        ) from None
+    """Read safely (``core.checkpoint.read_dict``: size cap, checksums, weights_only, so code
+    is refused) and validate a text checkpoint dict."""
+    ckpt = read_dict(source)
     _validate(ckpt)
     return ckpt
 

@@ -14,7 +14,17 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.config import CELLS, DEVICES, OPTIMIZERS, _check, _Config, _fraction, _int_at_least
+from core import limits
+from core.config import (
+    CELLS,
+    DEVICES,
+    OPTIMIZERS,
+    _at_most,
+    _check,
+    _Config,
+    _fraction,
+    _int_at_least,
+)
 from core.models import CELL_CLASSES, init_recurrent
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h (L, B, H) or (h, c)
@@ -35,12 +45,10 @@ class CharModelConfig(_Config):
 
     def __post_init__(self) -> None:
         _check(self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
-        _int_at_least("vocab_size", self.vocab_size, 1)
-        _int_at_least("embed_size", self.embed_size, 1)
-        _int_at_least("hidden_size", self.hidden_size, 1)
-        _check(self.hidden_size <= 2048, f"hidden_size must be <= 2048, got {self.hidden_size}")
-        _int_at_least("num_layers", self.num_layers, 1)
-        _check(self.num_layers <= 4, f"num_layers must be <= 4, got {self.num_layers}")
+        _at_most("vocab_size", self.vocab_size, limits.MAX_CHAR_VOCAB)
+        _at_most("embed_size", self.embed_size, limits.MAX_TEXT_HIDDEN)
+        _at_most("hidden_size", self.hidden_size, limits.MAX_TEXT_HIDDEN)
+        _at_most("num_layers", self.num_layers, limits.MAX_TEXT_LAYERS)
         _fraction("dropout", self.dropout, 0.0, 0.9)
         _check(
             self.dropout == 0 or self.num_layers > 1,
