@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -112,6 +113,11 @@ def poll(at, until, timeout: float = 60.0, interval: float = 0.3):
             return at
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def shown(markdown: str) -> str:
+    """The text a user reads from Markdown source the app escaped with ``md_escape``."""
+    return re.sub(r"\\([!-/:-@[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
 def errors_of(at) -> list[str]:

@@ -8,7 +8,7 @@ import pickle
 
 import pandas as pd
 import pytest
-from conftest import errors_of, fresh_app, poll, run_page, screenshot, wait_ready
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, shown, wait_ready
 
 from core import checkpoint as ck
 from core.config import DataConfig, ModelConfig, TrainConfig
@@ -96,7 +96,7 @@ def test_compare_overlays_losses_and_tabulates_metrics(app, store, runs):
     for _, row in table.iterrows():
         assert row["test MAE"] == pytest.approx(want[row["run"]])
     bars = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
-    for run_name, ratio in zip(bars["x"], bars["y"], strict=True):
+    for run_name, ratio in zip(bars["y"], bars["x"], strict=True):  # horizontal bars
         scores = runs[names.index(run_name)].scores("test")
         assert ratio == pytest.approx(scores["model_mae"] / scores["naive_mae"])
 
@@ -121,7 +121,7 @@ def test_import_restores_a_run_and_refuses_hostile_files(app, store, runs):
     ]:
         at.file_uploader(key="runs-upload").set_value(("x.pt", payload, "application/octet-stream"))
         at.button(key="runs-import").click().run()
-        assert at.error[0].value.startswith(message)
+        assert shown(at.error[0].value).startswith(message)
         assert at.session_state["run"] is current  # earlier work survives
         assert len(store.list()) == 1
 
@@ -235,7 +235,7 @@ def test_evictions_are_told_on_the_page_that_saved_the_run(app, store, runs, mon
     at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     at.switch_page("../pages/train.py")
     at = poll(at, lambda a: any("older run" in i.value for i in a.info), timeout=60)
-    note = next(i.value for i in at.info if "older run" in i.value)
+    note = shown(next(i.value for i in at.info if "older run" in i.value))
     assert note.startswith("Removed 1 older run to stay within the limits") and (
         "'my older run'" in note
     )

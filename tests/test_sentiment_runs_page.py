@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import errors_of, fresh_app, poll, run_page, screenshot, wait_ready
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, shown, wait_ready
 
 from core import run_kinds
 from core.config import TrainConfig
@@ -59,7 +59,7 @@ def test_a_classifier_trained_on_the_page_reopens_after_a_restart(app, store):
     assert again.selectbox(key="runs-selected").value == info.id
     again.button(key="runs-open").click().run()
     assert not errors_of(again)
-    assert again.success[0].value == (
+    assert shown(again.success[0].value) == (
         f"Opened '{info.name}': it is now this session's sentiment model."
     )
     assert [p.proto.label for p in again.get("page_link")] == [
@@ -89,7 +89,8 @@ def test_a_sentiment_checkpoint_is_imported_and_a_damaged_one_refused(app, store
         "sentiment", "imported", "imported reviews.pt · yelp",
     )  # fmt: skip
     assert (
-        at.success[0].value == f"Restored '{info.name}': it is now this session's sentiment model."
+        shown(at.success[0].value)
+        == f"Restored '{info.name}': it is now this session's sentiment model."
     )
     current = at.session_state[RUN]
     assert current.extras["saved_run_id"] == info.id

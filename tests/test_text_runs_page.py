@@ -8,7 +8,7 @@ import json
 
 import pytest
 import torch
-from conftest import errors_of, fresh_app, poll, run_page, screenshot, wait_ready
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, shown, wait_ready
 
 from core import run_kinds
 from core.config import DataConfig, ModelConfig, TrainConfig
@@ -77,7 +77,10 @@ def test_a_text_model_trained_on_the_page_reopens_after_a_restart(app, store):
     assert again.selectbox(key="runs-selected").value == info.id
     again.button(key="runs-open").click().run()
     assert not errors_of(again)
-    assert again.success[0].value == f"Opened '{info.name}': it is now this session's text model."
+    assert (
+        shown(again.success[0].value)
+        == f"Opened '{info.name}': it is now this session's text model."
+    )
     assert [p.proto.label for p in again.get("page_link")] == [
         "Generate with it on the Text generation page"
     ]
@@ -100,7 +103,10 @@ def test_a_charlm_checkpoint_is_imported_and_unknown_formats_refused(app, store,
     [info] = store.list()
     assert (info.kind, info.meta["origin"]) == ("text", "imported")
     assert info.name == "imported shakespeare.pt · Tiny Shakespeare"
-    assert at.success[0].value == f"Restored '{info.name}': it is now this session's text model."
+    assert (
+        shown(at.success[0].value)
+        == f"Restored '{info.name}': it is now this session's text model."
+    )
     current = at.session_state["text_run"]
     for a, b in zip(current.model.parameters(), saved.model.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
