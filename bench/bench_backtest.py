@@ -24,9 +24,9 @@ from torch import nn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.backtest import BacktestConfig, origin_rows, walk_forward  # noqa: E402
-from core.device import configure_threads  # noqa: E402
-from core.stock_model import StockConfig  # noqa: E402
+from core.forecast.backtest import BacktestConfig, origin_rows, walk_forward  # noqa: E402
+from core.forecast.stock_model import StockConfig  # noqa: E402
+from core.training.device import configure_threads  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures" / "stocks"
 SERIES = ["MSFT", "AAPL", "SPY", "BTC-USD"]

@@ -3,9 +3,9 @@
     python bench/bench_gates.py [--repeats 7] [--epochs 8]
 
 1. Gates of one 500-step window (B=1) of a 2x128 LSTM (and GRU, RNN) with
-   ``core.gates``, against the fused ``nn.LSTM`` forward on the same input (the
+   ``core.gates.compute``, against the fused ``nn.LSTM`` forward on the same input (the
    baseline: the same numbers without the gates). Target: < 200 ms on CPU.
-2. Training with and without the :class:`core.probe.GateProbe` callback, same seed and
+2. Training with and without the :class:`core.gates.probe.GateProbe` callback, same seed and
    data, in one run. The probe's own time (measured inside it) as a share of the
    training time without it. Target: <= 10 %.
 """
@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import machine, median, table
 from core.config import DataConfig, ModelConfig
 from core.data import load_sample
-from core.device import configure_threads
-from core.forecast import build_run, train_run
-from core.gates import recurrent_gates
-from core.models import make_rnn
-from core.presets import PRESETS
-from core.probe import attach_probe
+from core.forecast.run import build_run, train_run
+from core.gates.compute import recurrent_gates
+from core.gates.probe import attach_probe
+from core.models.recurrent import make_rnn
+from core.training.device import configure_threads
+from core.training.presets import PRESETS
 
 
 def _case(cell: str, bidirectional: bool = False) -> tuple[str, ModelConfig]:
@@ -112,7 +112,7 @@ def main() -> None:
     print("Gates of one window (B=1, T=500), median of", args.repeats, "runs, CPU")
     print(
         table(
-            ["model", "nn fused forward ms", "core.gates ms", "ratio", "< 200 ms"],
+            ["model", "nn fused forward ms", "core.gates.compute ms", "ratio", "< 200 ms"],
             bench_gates(args.repeats),
         )
     )

@@ -4,8 +4,8 @@ Configurations, each trained on the same windows (bundled MSFT sample, T=30, the
 "quick demo" LSTM), interleaved and repeated so machine noise hits them alike:
 
 - ``plain torch``: a hand-written PyTorch loop (Adam, clipping, same batches): the baseline;
-- ``Trainer``: core.trainer.Trainer with no callbacks;
-- ``Trainer + live UI``: the same inside core.jobs.training_job (as the page starts it)
+- ``Trainer``: core.training.trainer.Trainer with no callbacks;
+- ``Trainer + live UI``: the same inside core.jobs.threads.training_job (as the page starts it)
   with ProgressCallback, while a
   second thread does what the Train page does: every POLL_S seconds it takes
   ``job.snapshot()``, builds the loss and optimizer figures and serialises them to JSON
@@ -33,13 +33,13 @@ from torch import nn
 
 from core.config import DataConfig, TrainConfig
 from core.data import load_sample, prepare
-from core.device import configure_threads, describe_device, resolve_device
-from core.jobs import ProgressCallback, training_job
-from core.models import RecurrentForecaster
-from core.presets import PRESETS
-from core.trainer import Trainer
-from dashboard.figures import loss_figure
-from dashboard.train_figures import optimizer_figure
+from core.jobs.threads import ProgressCallback, training_job
+from core.models.recurrent import RecurrentForecaster
+from core.training.device import configure_threads, describe_device, resolve_device
+from core.training.presets import PRESETS
+from core.training.trainer import Trainer
+from dashboard.common.figures import loss_figure
+from dashboard.train.figures import optimizer_figure
 
 POLL_S = 0.5  # the Train page's redraw period
 

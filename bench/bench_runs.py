@@ -26,11 +26,11 @@ import torch  # noqa: E402
 from bench.common import timed  # noqa: E402
 from core.config import DataConfig, ModelConfig, TrainConfig  # noqa: E402
 from core.data import load_sample  # noqa: E402
-from core.device import configure_threads  # noqa: E402
-from core.forecast import fit_forecaster  # noqa: E402
-from core.models import RecurrentForecaster  # noqa: E402
-from core.onnx_export import available, export_onnx  # noqa: E402
-from core.runs import CheckpointKeeper, Limits, RunStore  # noqa: E402
+from core.forecast.run import fit_forecaster  # noqa: E402
+from core.models.onnx_export import available, export_onnx  # noqa: E402
+from core.models.recurrent import RecurrentForecaster  # noqa: E402
+from core.runs.store import CheckpointKeeper, Limits, RunStore  # noqa: E402
+from core.training.device import configure_threads  # noqa: E402
 
 
 def main() -> None:

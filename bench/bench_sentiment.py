@@ -24,7 +24,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from core.device import configure_threads, resolve_device
 from core.sentiment import (
     ClassifierConfig,
     SentimentClassifier,
@@ -34,6 +33,7 @@ from core.sentiment import (
     load_bundled,
     prepare_text,
 )
+from core.training.device import configure_threads, resolve_device
 
 
 class Plain(nn.Module):

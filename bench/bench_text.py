@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 from torch import nn
 
-from core.device import configure_threads, resolve_device
 from core.text import (
     CharModelConfig,
     CharTrainConfig,
@@ -35,6 +34,7 @@ from core.text import (
     load_shakespeare,
     streams,
 )
+from core.training.device import configure_threads, resolve_device
 
 
 def best_of(fn, repeats: int = 3) -> float:

@@ -24,9 +24,8 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from bench.common import machine, table, timed  # noqa: E402
-from core import run_kinds  # noqa: E402
-from core.device import configure_threads  # noqa: E402
-from core.runs import Limits, RunStore  # noqa: E402
+from core.runs import registry as run_kinds  # noqa: E402
+from core.runs.store import Limits, RunStore  # noqa: E402
 from core.text import (  # noqa: E402
     CharLM,
     CharModelConfig,
@@ -35,6 +34,7 @@ from core.text import (  # noqa: E402
     load_shakespeare,
     text_run_bytes,
 )
+from core.training.device import configure_threads  # noqa: E402
 
 
 def main() -> None:

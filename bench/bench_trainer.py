@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine, median, table
 from core.config import ModelConfig, TrainConfig
-from core.device import configure_threads, resolve_device
-from core.models import RecurrentForecaster
-from core.trainer import Trainer
+from core.models.recurrent import RecurrentForecaster
+from core.training.device import configure_threads, resolve_device
+from core.training.trainer import Trainer
 
 CASES = [
     ("LSTM 1x32, T=30, F=1", ModelConfig(hidden_size=32), 30, 1, 8192),

@@ -48,7 +48,7 @@ from core.data.upload import (  # noqa: E402
     min_rows_reason,
     rows_needed,
 )
-from dashboard.upload_figures import preview_figure  # noqa: E402
+from dashboard.upload.figures import preview_figure  # noqa: E402
 
 
 def page_pipeline(raw: bytes, timings: dict[str, float]) -> dict[str, int]:

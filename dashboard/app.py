@@ -12,8 +12,8 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import jobs  # noqa: E402
-from dashboard.ui import device_caption  # noqa: E402
+from dashboard.common import jobs  # noqa: E402
+from dashboard.common.ui import device_caption  # noqa: E402
 
 # (file, title, icon); a page appears once its file exists
 PAGES = {

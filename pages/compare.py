@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.compare import compare_job
-from core.compare_reading import read_comparison
-from core.sweep import SweepResult, sweep_job
-from dashboard import compare_runs_ui, jobs, runs_notes, state
-from dashboard.compare_controls import settings
-from dashboard.compare_figures import (
+from core.compare.experiment import compare_job
+from core.compare.reading import read_comparison
+from core.compare.sweep import SweepResult, sweep_job
+from dashboard.common import jobs, state
+from dashboard.common.safe_text import md_escape
+from dashboard.compare import runs as compare_runs_ui
+from dashboard.compare.controls import settings
+from dashboard.compare.figures import (
     gradient_figure,
     overlay_loss_figure,
     summary_frame,
     sweep_figure,
 )
-from dashboard.safe_text import md_escape
+from dashboard.runs import notes as runs_notes
 
 KIND = "compare"
 RESULT_KEY = compare_runs_ui.RESULT_KEY  # CompareResult, SweepResult or a saved summary

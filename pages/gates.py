@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.gate_view import (
+from core.gates.view import (
     KEEP_GATE,
     gate_keys,
     memory_span,
@@ -15,8 +15,12 @@ from core.gate_view import (
     unit_order,
     window_input,
 )
-from dashboard import cell_ui, gates_replay, gates_ui, jobs, state
-from dashboard.gates_figures import (
+from dashboard.common import jobs, state
+from dashboard.common.safe_text import md_escape
+from dashboard.gates import cell as cell_ui
+from dashboard.gates import replay as gates_replay
+from dashboard.gates import ui as gates_ui
+from dashboard.gates.figures import (
     NAMES,
     gate_heatmaps_figure,
     memory_span_figure,
@@ -24,7 +28,6 @@ from dashboard.gates_figures import (
     time_labels,
     unit_traces_figure,
 )
-from dashboard.safe_text import md_escape
 
 RELATIVE = {  # what the network reads, when it is not the scaled level the chart shows
     "ratio": " The network reads each value relative to the window's last one (x / last − 1).",
@@ -47,7 +50,7 @@ st.caption(
     f"{cfg.cell.upper()} · {cfg.num_layers} layer(s) × {cfg.hidden_size} units"
     f"{' × 2 directions' if cfg.bidirectional else ''} · trained on {md_escape(run.dataset.name)} "
     f"({md_escape(run.data_cfg.target)}, lookback {run.data_cfg.lookback}). Every value below is "
-    "recomputed from the model's own weights (`core.gates`), equal to what `nn."
+    "recomputed from the model's own weights (`core.gates.compute`), equal to what `nn."
     f"{cfg.cell.upper() if cfg.cell != 'rnn' else 'RNN'}` computes."
     + RELATIVE.get(run.data_cfg.normalize, "")
 )

@@ -8,10 +8,11 @@ import streamlit as st
 
 from core.config import DataConfig
 from core.data import Dataset
-from core.forecast import forecast_task
-from core.presets import PRESETS
-from dashboard import jobs, state, train_form
-from dashboard.figures import series_figure
+from core.forecast.run import forecast_task
+from core.training.presets import PRESETS
+from dashboard.common import jobs, state
+from dashboard.common.figures import series_figure
+from dashboard.train import form as train_form
 
 PAGES_DIR = Path(__file__).resolve().parent
 

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import run_kinds
-from dashboard import jobs, runs_compare, runs_notes, runs_ui, state
-from dashboard.runs_figures import runs_table
-from dashboard.safe_text import md_escape
+from core.runs import registry as run_kinds
+from dashboard.common import jobs, state
+from dashboard.common.safe_text import md_escape
+from dashboard.runs import compare as runs_compare
+from dashboard.runs import notes as runs_notes
+from dashboard.runs import ui as runs_ui
+from dashboard.runs.figures import runs_table
 
 PAGES_DIR = Path(__file__).resolve().parent
 

@@ -14,10 +14,11 @@ from core.sentiment import (
     word_table,
 )
 from core.sentiment.inside import GATE_NAMES
-from dashboard import jobs, runs_notes
-from dashboard import sentiment_figures as figs
-from dashboard import sentiment_ui as ui
-from dashboard.ui import metric_row
+from dashboard.common import jobs
+from dashboard.common.ui import metric_row
+from dashboard.runs import notes as runs_notes
+from dashboard.sentiment import figures as figs
+from dashboard.sentiment import ui
 
 KIND = "sentiment"
 EXAMPLE = "A gorgeous, witty film, but the ending is dull and far too long."

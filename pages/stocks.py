@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.stock_report import report_task
-from dashboard import jobs, stock_report_ui, stock_ui
+from core.forecast.stock_report import report_task
+from dashboard.common import jobs
+from dashboard.stocks import report as stock_report_ui
+from dashboard.stocks import ui as stock_ui
 
 st.title("Stocks")
 st.markdown(

@@ -6,9 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from core.text import text_run_bytes, text_task
-from dashboard import jobs, runs_notes, text_tabs, text_ui
-from dashboard.safe_text import md_escape
-from dashboard.text_figures import bpc_figure
+from dashboard.common import jobs
+from dashboard.common.safe_text import md_escape
+from dashboard.runs import notes as runs_notes
+from dashboard.text import tabs as text_tabs
+from dashboard.text import ui as text_ui
+from dashboard.text.figures import bpc_figure
 
 st.title("Text generation")
 st.markdown(

@@ -1,6 +1,6 @@
 """Train: pick data and a model, press Train, watch the network learn live, judge its forecasts.
 
-Training runs in a background job (``dashboard.jobs.start_job``) that never calls
+Training runs in a background job (``dashboard.common.jobs.start_job``) that never calls
 Streamlit; the live panel is a fragment that polls the job's snapshot twice a second.
 """
 
@@ -13,12 +13,13 @@ import streamlit as st
 
 from core.config import DataConfig, ModelConfig
 from core.data import Dataset, prepare
-from core.live import live_task, warm_up
-from core.models import RecurrentForecaster, count_parameters
-from dashboard import jobs, state, train_form
-from dashboard.safe_text import md_escape
-from dashboard.train_figures import split_figure
-from dashboard.train_panels import hide_status_stop, job_view, run_results
+from core.models.recurrent import RecurrentForecaster, count_parameters
+from core.tasks.live import live_task, warm_up
+from dashboard.common import jobs, state
+from dashboard.common.safe_text import md_escape
+from dashboard.train import form as train_form
+from dashboard.train.figures import split_figure
+from dashboard.train.panels import hide_status_stop, job_view, run_results
 
 POLL_S = 0.5  # live redraw period while a job runs
 

@@ -8,9 +8,9 @@ import streamlit as st
 
 from core.data import DataError, to_csv_bytes
 from core.data.upload import check_upload_size, column_table, dataset_name
-from dashboard import state
-from dashboard import upload_ui as ui
-from dashboard.upload_figures import preview_figure
+from dashboard.common import state
+from dashboard.upload import ui
+from dashboard.upload.figures import preview_figure
 
 NO_DATE = "No date or time column found"
 

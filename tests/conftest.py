@@ -66,7 +66,7 @@ def _fresh_streamlit_caches():
     background jobs a test left running so they do not slow the next tests down."""
     import streamlit as st
 
-    from core.jobs import stop_all
+    from core.jobs.threads import stop_all
 
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -91,7 +91,7 @@ def app():
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     """An empty runs store in a temporary folder, also the app's default for this test."""
-    from core.runs import RunStore
+    from core.runs.store import RunStore
 
     monkeypatch.setenv("LSTMLAB_RUNS_DIR", str(tmp_path / "runs"))
     return RunStore.default()

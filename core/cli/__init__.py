@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 def emit(obj: dict, as_json: bool) -> None:
     """Print a result as one JSON object, or as readable key: value lines."""
     if as_json:
-        from core.run_files import clean_json
+        from core.runs.files import clean_json
 
         print(json.dumps(clean_json(obj), allow_nan=False))
         return
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    from core.device import configure_threads
+    from core.training.device import configure_threads
 
     configure_threads(args.threads)
     try:

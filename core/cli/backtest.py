@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.stock_model import MODES, STRATEGIES
+from core.forecast.stock_model import MODES, STRATEGIES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +36,7 @@ def read_prices(path: str):
     try:
         from core.data import read_series_csv  # robust parser (issue 6)
     except ImportError:
-        from core.stocks import read_price_csv
+        from core.data.stocks import read_price_csv
 
         return read_price_csv(path)
     try:
@@ -48,9 +48,9 @@ def read_prices(path: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.backtest import BacktestConfig, walk_forward
     from core.cli import emit
-    from core.stock_model import StockConfig
+    from core.forecast.backtest import BacktestConfig, walk_forward
+    from core.forecast.stock_model import StockConfig
 
     frame = read_prices(args.csv)
     cfg = StockConfig(

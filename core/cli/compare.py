@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.longmemory import TASKS
+from core.compare.longmemory import TASKS
 
 CELLS_DEFAULT = "rnn,gru,lstm"
 
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _specs(args: argparse.Namespace):
-    from core.compare import CELL_LABELS, ArchSpec
+    from core.compare.experiment import CELL_LABELS, ArchSpec
 
     cells = [c.strip().lower() for c in args.cells.split(",") if c.strip()]
     bad = [c for c in cells if c not in CELL_LABELS]
@@ -66,10 +66,10 @@ def _specs(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from core.cli import emit
-    from core.compare import compare
-    from core.compare_reading import read_comparison
+    from core.compare.experiment import compare
+    from core.compare.longmemory import make_task
+    from core.compare.reading import read_comparison
     from core.config import TrainConfig
-    from core.longmemory import make_task
 
     specs = _specs(args)
     task = make_task(args.task, args.lag, n_train=args.samples, seed=args.seed)

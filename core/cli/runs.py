@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _store(folder: str | None):
-    from core.runs import RunStore
+    from core.runs.store import RunStore
 
     return RunStore(folder) if folder else RunStore.default()
 
@@ -75,7 +75,7 @@ def share(args: argparse.Namespace) -> int:
 
 def _resolve(run_arg: str):
     """(store, run id) from a folder path or an id in the default runs folder."""
-    from core.runs import RunStore
+    from core.runs.store import RunStore
 
     path = Path(run_arg).expanduser()
     if path.is_dir():
@@ -84,14 +84,14 @@ def _resolve(run_arg: str):
 
 
 def export(args: argparse.Namespace) -> int:
-    from core.checkpoint import load_dict, model_from_dict, write_atomic
     from core.cli import emit
-    from core.onnx_export import ExportError, export_onnx, onnx_parity
+    from core.models.onnx_export import ExportError, export_onnx, onnx_parity
+    from core.runs.formats.forecaster import load_dict, model_from_dict, write_atomic
 
     if not args.onnx and not args.checkpoint:
         print("error: give --onnx OUT and/or --checkpoint OUT", file=sys.stderr)
         return 2
-    from core import run_kinds
+    from core.runs import registry as run_kinds
 
     store, run_id = _resolve(args.run)
     info = store.get(run_id)  # RunError (a ValueError) -> exit 2

@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.cli import emit
     from core.data import SYNTHETIC, load_sample, synthetic
-    from core.forecast import fit_forecaster
+    from core.forecast.run import fit_forecaster
 
     if args.data in SYNTHETIC:
         dataset = synthetic(args.data, n=args.length, seed=args.seed)
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     run_ = fit_forecaster(dataset, data_cfg, model_cfg, train_cfg)
     last = run_.fit.history[-1] if run_.fit.history else {}
     if args.save:
-        from core.checkpoint import save
+        from core.runs.formats.forecaster import save
 
         save(run_, args.save)
     emit(

@@ -5,7 +5,7 @@ small real review sets that ship with the app, scored against two baselines.
     text.py     tokens, vocabulary with <unk>, padded id batches
     model.py    ClassifierConfig, SentimentClassifier (packed sequences, masked attention)
     metrics.py  accuracy / precision / recall / F1 / confusion matrix, both baselines
-    train.py    TextConfig, SentimentRun, training through core.trainer.Trainer
+    train.py    TextConfig, SentimentRun, training through core.training.trainer.Trainer
     inside.py   one sentence: probability, attention and gates per word
     probe.py    plain sentences (data/sentiment/probe.tsv) the default model must get right
 """

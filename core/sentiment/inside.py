@@ -1,6 +1,6 @@
 """Inside the classifier for one sentence: probability, attention per word, gates per word.
 
-The gates are replayed by ``core.gates`` on the sentence alone (B = 1, T = its exact
+The gates are replayed by ``core.gates.compute`` on the sentence alone (B = 1, T = its exact
 length), so no padding ever reaches them; the pooled vector rebuilt from the replayed
 hidden states gives the same logits as the packed fused model (tested).
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.gates import recurrent_gates
+from core.gates.compute import recurrent_gates
 from core.sentiment.model import SentimentClassifier
 from core.sentiment.text import UNK_ID, Vocab, tokenize
 

@@ -23,7 +23,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from core import limits
 from core.config import _at_most, _check, _Config, _fraction, _int_at_least
-from core.models import init_recurrent
+from core.models.recurrent import init_recurrent
 from core.sentiment.text import PAD_ID
 
 CLASSIFIER_CELLS = ("lstm", "gru")

@@ -1,7 +1,7 @@
 """From a labelled dataset to a trained classifier scored against two baselines.
 
 prepare_text: stratified split -> vocabulary from the training texts only -> padded ids
-build_run / train_run: the model trained by core.trainer.Trainer on (tokens, lengths, y)
+build_run / train_run: the model trained by core.training.trainer.Trainer on (tokens, lengths, y)
     with cross-entropy; accuracy is counted batch by batch inside the loss (no extra pass)
 evaluate: accuracy, precision/recall/F1 and confusion matrix on the held-out test split for
     the model, the majority class and a bag-of-words logistic regression
@@ -23,7 +23,7 @@ from core.sentiment.data import TextDataset, split_indices
 from core.sentiment.metrics import bag_of_words_predict, classification_scores, majority_predict
 from core.sentiment.model import ClassifierConfig, SentimentClassifier
 from core.sentiment.text import Vocab, encode_texts, tokenize
-from core.trainer import Callback, FitResult, Trainer
+from core.training.trainer import Callback, FitResult, Trainer
 
 SPLITS = ("train", "val", "test")
 # The default training, shared by the page, the CLI and fit_sentiment: up to 10 epochs,
@@ -241,19 +241,19 @@ def sentiment_task(
     store: Any = "default",
     session: str | None = None,
 ):
-    """A function for ``core.jobs.Job``: baselines first (published at once), then training.
+    """A function for ``core.jobs.threads.Job``: baselines first (published at once), then training.
 
     When training ends (done or stopped after at least one epoch) the run is saved to
-    ``store`` as kind "sentiment" (a ``core.runs.RunStore``; "default" = the runs folder,
+    ``store`` as kind "sentiment" (a ``core.runs.store.RunStore``; "default" = the runs folder,
     None = not saved); a failed save is published as ``save_warning`` and the trained run
     is still returned.
     """
-    from core.autosave import AutoSave
+    from core.tasks.autosave import AutoSave
 
     autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 
     def task(ctx) -> SentimentRun:
-        from core.jobs import ProgressCallback
+        from core.jobs.threads import ProgressCallback
 
         run = build_run(dataset, text_cfg, model_cfg, train_cfg)
         ctx.publish(

@@ -74,7 +74,7 @@ __all__ = [
     "unigram_bits",
 ]
 
-from core.text.checkpoint import (
+from core.runs.formats.text import (
     FORMAT,
     load_text_dict,
     load_text_run,

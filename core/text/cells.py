@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from core.gates import recurrent_gates
+from core.gates.compute import recurrent_gates
 from core.text.corpus import TextError, Vocab
 from core.text.model import CharLM, CharModelConfig
 
@@ -46,9 +46,9 @@ def max_view_chars(cfg: CharModelConfig) -> int:
 
 @torch.no_grad()
 def fast_gates(rnn: nn.RNNBase, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """core.gates' gates of one unidirectional sequence: x (1, T, F) -> key -> (L, T, H).
+    """core.gates.compute' gates of one unidirectional sequence: x (1, T, F) -> key -> (L, T, H).
 
-    The one gate implementation (``core.gates.recurrent_gates``), already vectorised over
+    The one gate implementation (``core.gates.compute.recurrent_gates``), already vectorised over
     time; this only drops its direction and batch axes.
     """
     if rnn.bidirectional or x.shape[0] != 1:
@@ -60,7 +60,7 @@ def fast_gates(rnn: nn.RNNBase, x: torch.Tensor) -> dict[str, torch.Tensor]:
 def cell_activations(model: CharLM, vocab: Vocab, text: str) -> dict[str, np.ndarray]:
     """Every gate/state of every layer after reading each character: key -> (L, T, H).
 
-    Computed from the trained weights by core.gates (equal to the fused module to ~1e-5);
+    Computed from the trained weights by core.gates.compute (equal to the fused module to ~1e-5);
     position t is the state right after reading text[t].
     """
     if not text:

@@ -25,7 +25,7 @@ from core.config import (
     _fraction,
     _int_at_least,
 )
-from core.models import CELL_CLASSES, init_recurrent
+from core.models.recurrent import CELL_CLASSES, init_recurrent
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h (L, B, H) or (h, c)
 

@@ -19,11 +19,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.device import describe_device, resolve_device
-from core.models import count_parameters
+from core.models.recurrent import count_parameters
 from core.text.corpus import Corpus, TextError, Vocab, split_ids, unigram_bits
 from core.text.model import CharLM, CharModelConfig, CharTrainConfig, detach_state
-from core.trainer import make_optimizer, seed_everything
+from core.training.device import describe_device, resolve_device
+from core.training.trainer import make_optimizer, seed_everything
 
 LN2 = math.log(2.0)
 PROBE_CHARS = 3000  # validation text kept with the run for the Cells view
@@ -151,7 +151,7 @@ def fit_text(
     ctx=None,
     sampler: Callable[[TextRun, int], str] | None = None,
 ) -> TextRun:
-    """Train in place; ``ctx`` (a core.jobs.JobContext or alike) gets progress and samples.
+    """Train in place; ``ctx`` (a core.jobs.threads.JobContext or alike) gets progress and samples.
 
     Stops at the end of the budget, when ``ctx.stop_event`` is set (checked every chunk),
     or on a non-finite loss (the weights of the last record are restored).
@@ -269,13 +269,13 @@ def text_task(
     store: Any = "default",
     session: str | None = None,
 ):
-    """A function for ``core.jobs.Job``: builds and trains in the background.
+    """A function for ``core.jobs.threads.Job``: builds and trains in the background.
 
     When training ends (done or stopped) the run is saved to ``store`` as kind "text"
-    (a ``core.runs.RunStore``; "default" = the runs folder, None = not saved); a failed
+    (a ``core.runs.store.RunStore``; "default" = the runs folder, None = not saved); a failed
     save is published as ``save_warning`` and the trained run is still returned.
     """
-    from core.autosave import AutoSave
+    from core.tasks.autosave import AutoSave
 
     autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 

@@ -1,0 +1,155 @@
+"""Train a forecaster end to end and read its predictions back in original units."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.config import DataConfig, ModelConfig, TrainConfig
+from core.data import Dataset, Prepared, prepare
+from core.forecast.metrics import mae, rmse
+from core.models.recurrent import RecurrentForecaster, count_parameters
+from core.training.trainer import Callback, FitResult, Trainer
+
+
+@dataclass
+class ForecastRun:
+    """A trained forecaster with the data and settings that made it."""
+
+    data_cfg: DataConfig
+    model_cfg: ModelConfig
+    train_cfg: TrainConfig
+    model: RecurrentForecaster
+    prepared: Prepared
+    dataset: Dataset
+    fit: FitResult | None = None
+    extras: dict = field(default_factory=dict)  # e.g. gate snapshots recorded per epoch
+
+    @property
+    def n_params(self) -> int:
+        return count_parameters(self.model)
+
+    def predictions(self, span: str) -> pd.DataFrame:
+        """One-step-ahead (first horizon step) predictions vs truth on a span, original units.
+
+        Columns: truth, prediction, naive (the last observed value before the target),
+        indexed by the target's date or step. Each prediction only used inputs up to the
+        row before its target.
+        """
+        w = self.prepared.span(span)
+        idx = self.prepared.index[w.start] if len(w) else self.prepared.index[:0]
+        if len(w) == 0:
+            return pd.DataFrame({"truth": [], "prediction": [], "naive": []}, index=idx)
+        yhat = self.model.predict(torch.from_numpy(w.x)).numpy()
+        pred = self.prepared.to_units(yhat, span)[:, 0]
+        truth = self.prepared.target[w.start]
+        naive = self.prepared.target[w.start - 1]
+        return pd.DataFrame({"truth": truth, "prediction": pred, "naive": naive}, index=idx)
+
+    def scores(self, span: str) -> dict:
+        """MAE and RMSE of the model and of the naive last-value baseline on a span."""
+        df = self.predictions(span)
+        return {
+            "n": len(df),
+            "model_mae": mae(df.truth, df.prediction),
+            "model_rmse": rmse(df.truth, df.prediction),
+            "naive_mae": mae(df.truth, df.naive),
+            "naive_rmse": rmse(df.truth, df.naive),
+        }
+
+
+def build_run(
+    dataset: Dataset, data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
+) -> ForecastRun:
+    """Prepare the windows and an untrained model whose sizes fit them."""
+    prepared = prepare(dataset.frame, data_cfg)
+    model_cfg = model_cfg.replace(input_size=len(data_cfg.input_columns), horizon=data_cfg.horizon)
+    torch.manual_seed(train_cfg.seed)
+    model = RecurrentForecaster(model_cfg)
+    return ForecastRun(data_cfg, model_cfg, train_cfg, model, prepared, dataset)
+
+
+def train_run(
+    run: ForecastRun, callbacks: Sequence[Callback] = (), stop_event: threading.Event | None = None
+) -> ForecastRun:
+    """Fit the run's model in place on its training windows, validating on its val windows."""
+    p = run.prepared
+    train = (torch.from_numpy(p.train.x), torch.from_numpy(p.train.y))
+    val = (torch.from_numpy(p.val.x), torch.from_numpy(p.val.y))
+    trainer = Trainer(run.model, run.train_cfg, callbacks=callbacks, stop_event=stop_event)
+    run.fit = trainer.fit(train, val)
+    run.model.cpu().eval()
+    return run
+
+
+def fit_forecaster(
+    dataset: Dataset,
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    callbacks: Sequence[Callback] = (),
+    stop_event: threading.Event | None = None,
+) -> ForecastRun:
+    """build_run + train_run."""
+    return train_run(build_run(dataset, data_cfg, model_cfg, train_cfg), callbacks, stop_event)
+
+
+def last_value_mse(prepared: Prepared) -> float:
+    """Validation MSE of the naive forecast (repeat the last observed value for all K steps),
+    in the model's scaled target units: the loss a network must beat to have learned anything.
+
+    level: the naive forecast is the last value; diff and ratio: it is "no change" (0).
+    """
+    w = prepared.val
+    if len(w) == 0:
+        return float("nan")
+    base = prepared.target[w.start - 1]  # (M,)
+    naive = base if prepared.config.normalize == "level" else np.zeros_like(base)
+    naive_scaled = prepared.target_scaler.transform(naive[:, None])[:, 0]
+    return float(np.mean((w.y - naive_scaled[:, None]) ** 2))
+
+
+def forecast_task(
+    dataset: Dataset,
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    callbacks: Sequence[Callback] = (),
+    store: Any = "default",
+    session: str | None = None,
+):
+    """A function for ``core.jobs.threads.Job``: trains in the background, publishing progress.
+
+    The windows and the model are built inside the job, so bad data or settings
+    surface as the job's error message instead of blocking the page. When the job ends
+    the run is saved to ``store`` (a ``core.runs.store.RunStore``; "default" = the runs folder,
+    None = not saved); a failed save is published as ``save_warning``, the run is kept.
+    """
+    from core.tasks.autosave import AutoSave
+
+    autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
+
+    def task(ctx) -> ForecastRun:
+        from core.gates.probe import attach_probe
+        from core.jobs.threads import ProgressCallback
+
+        run = build_run(dataset, data_cfg, model_cfg, train_cfg)
+        ctx.publish(
+            n_params=run.n_params,
+            n_train=len(run.prepared.train),
+            n_val=len(run.prepared.val),
+            n_test=len(run.prepared.test),
+        )
+        probe = attach_probe(run, ctx.publish)  # gates of a fixed window, every epoch
+        cbs = [ProgressCallback(ctx), probe, *callbacks, *autosave.callbacks()]
+        run = train_run(run, cbs, ctx.stop_event)
+        autosave.finish(run, ctx, name=getattr(ctx, "name", None))
+        return run
+
+    return task

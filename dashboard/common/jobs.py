@@ -1,0 +1,227 @@
+"""The per-session holder of background jobs, the server-wide cap, and the sidebar status.
+
+Jobs themselves (``core.jobs.threads``) never call Streamlit; this module is the only
+place where jobs meet the UI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.jobs.threads import DISCONNECTED, FAILED, FINISHED, Busy, Job, JobManager, training_job
+from dashboard.common.safe_text import md_escape
+
+HOLDER_KEY = "_lstmlab_jobs"
+# a job whose browser is gone this long is stopped: longer than the reconnect window
+# (server.disconnectedSessionTTL, 120 s by default) so a brief drop loses nothing
+ORPHAN_GRACE_S = float(os.environ.get("LSTMLAB_ORPHAN_GRACE_S", "180"))
+MAX_JOBS = int(os.environ.get("LSTMLAB_MAX_JOBS", "2"))
+# the sidebar polls its jobs this often, and only while one runs: an idle session costs
+# the server nothing between clicks (issue 20: idle sessions polling every second, each
+# rerun followed by a full garbage collection, starved the server at five users)
+SIDEBAR_POLL_S = 1.0
+
+
+class SessionJobs:
+    """The jobs of one browser session, by kind ("train", "compare", "text", ...)."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, Job] = {}
+        self.collected: set[str] = set()
+        self._timer: threading.Timer | None = None
+        self.sidebar_polls = False  # whether this run drew the sidebar with a polling timer
+
+    def get(self, kind: str) -> Job | None:
+        return self.jobs.get(kind)
+
+    def active(self) -> list[Job]:
+        return [j for j in self.jobs.values() if not j.done]
+
+    def stop_all(self, cause: str = "user") -> None:
+        for job in self.jobs.values():
+            job.stop(cause)
+
+    def _orphaned(self) -> None:
+        self.stop_all(DISCONNECTED)  # the message says the browser went away, not the user
+
+    # -- orphan handling: armed when the websocket goes, cancelled when it comes back --
+    def arm_orphan_timer(self, grace_s: float | None = None) -> None:
+        """Stop every job of this session in ``grace_s`` seconds unless cancelled first."""
+        grace_s = ORPHAN_GRACE_S if grace_s is None else grace_s
+        self.cancel_orphan_timer()
+        if self.active():
+            self._timer = threading.Timer(grace_s, self._orphaned)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def cancel_orphan_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+@st.cache_resource(show_spinner=False)
+def manager() -> JobManager:
+    """One manager for the whole server: the cap on concurrent jobs is global."""
+    return JobManager(max_jobs=MAX_JOBS)
+
+
+class _Presence:
+    """Lives in a session-scoped cache: released on every websocket disconnect."""
+
+    def __init__(self, holder: SessionJobs):
+        self.holder = holder
+        holder.cancel_orphan_timer()  # (re)connected: nothing to stop
+
+
+def on_session_released(presence: _Presence) -> None:
+    """Streamlit's release hook (every websocket disconnect): arm the orphan timer.
+
+    If the browser comes back within ``ORPHAN_GRACE_S``, the next run creates a new
+    ``_Presence``, which cancels the timer; otherwise the session's jobs are stopped and
+    their slots in the global cap freed.
+    """
+    presence.holder.arm_orphan_timer()
+
+
+@st.cache_resource(scope="session", on_release=on_session_released, show_spinner=False)
+def _presence(_holder: SessionJobs) -> _Presence:
+    return _Presence(_holder)
+
+
+def holder() -> SessionJobs:
+    """This session's job holder (created on first use)."""
+    if HOLDER_KEY not in st.session_state:
+        st.session_state[HOLDER_KEY] = SessionJobs()
+    h = st.session_state[HOLDER_KEY]
+    with contextlib.suppress(Exception):  # no session context (bare mode): nothing to guard
+        _presence(h)
+    return h
+
+
+def start_job(
+    kind: str, fn: Callable, name: str, result_key: str, meta: dict | None = None
+) -> Job | None:
+    """Start a training job for this session; shows a message and returns None when busy.
+
+    When the job ends, its result is stored in ``st.session_state[result_key]``.
+    """
+    h = holder()
+    current = h.get(kind)
+    if current is not None and not current.done:
+        st.warning("A job of this kind is already running in this session: stop it first.")
+        return None
+    job = training_job(fn, name=name, kind=kind, meta={**(meta or {}), "result_key": result_key})
+    try:
+        manager().submit(job)
+    except Busy as e:
+        st.warning(str(e).capitalize() + ".", icon=":material/hourglass_top:")
+        return None
+    h.jobs[kind] = job
+    h.collected.discard(job.id)
+    return job
+
+
+def collect_finished() -> list[Job]:
+    """Move results of finished jobs into session state (once each); returns those jobs."""
+    h = holder()
+    newly = []
+    for job in h.jobs.values():
+        if job.done and job.id not in h.collected:
+            h.collected.add(job.id)
+            key = job.meta.get("result_key")
+            if key and job.result is not None and job.status != FAILED:
+                st.session_state[key] = job.result
+            newly.append(job)
+    return newly
+
+
+def _fmt_s(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "…"
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+KIND_WORDS = {  # job kind -> the page it belongs to, as the sidebar names it
+    "train": "Train",
+    "stocks": "Stocks",
+    "compare": "RNN vs GRU vs LSTM",
+    "text": "Text generation",
+    "sentiment": "Sentiment",
+}
+
+
+KIND_PAGES = {"train": "train.py", "stocks": "stocks.py", "compare": "compare.py",
+              "text": "text.py", "sentiment": "sentiment.py"}  # fmt: skip
+
+
+def progress_words(snap: dict) -> str:
+    """ "starting…" until the job knows its epochs, then the epoch and, once known, the ETA."""
+    epochs = snap.get("epochs") or 0
+    if not epochs:
+        return "starting…"
+    eta = snap.get("eta_s")
+    known = eta is not None and eta == eta
+    return f"epoch {snap.get('epoch') or 0}/{epochs}" + (f", ETA {_fmt_s(eta)}" if known else "")
+
+
+def sidebar_status() -> None:
+    """Shown on every page: what this session's jobs are doing; it polls only while one runs."""
+    h = holder()
+    h.sidebar_polls = bool(h.active())
+    st.fragment(run_every=SIDEBAR_POLL_S if h.sidebar_polls else None)(_sidebar_body)()
+
+
+def poll_if_started() -> None:
+    """Call after the page ran: a job this run started (after the sidebar was drawn idle)
+    gets the sidebar polling, with one more run of the app."""
+    h = holder()
+    if not h.sidebar_polls and any(not j.done or j.id not in h.collected for j in h.jobs.values()):
+        st.rerun()
+
+
+def _sidebar_body() -> None:
+    h = holder()
+    if collect_finished():
+        st.rerun(scope="app")  # pages redraw with the new results
+    if not h.jobs:
+        st.caption("No training job in this session yet.")
+        return
+    for kind, job in h.jobs.items():
+        snap = job.snapshot()
+        status = snap["status"]
+        epochs = snap.get("epochs") or 0
+        epoch = snap.get("epoch") or 0
+        label = f"**{KIND_WORDS.get(kind, kind)}** · {md_escape(snap['name'])}"
+        if status in FINISHED:
+            icon = {  # material icons: emoji need a font the server's browser may lack
+                "done": ":material/check_circle:",
+                "stopped": ":material/stop_circle:",
+                "failed": ":material/error:",
+            }[status]
+            why = " (browser disconnected)" if snap.get("stop_cause") == DISCONNECTED else ""
+            st.caption(f"{icon} {label}: {status}{why} after {_fmt_s(snap['elapsed'])}")
+        else:
+            frac = min(
+                1.0,
+                (epoch + (snap.get("batch", 0) / max(snap.get("n_batches", 1), 1)))
+                / max(epochs, 1),
+            )
+            st.progress(frac, text=f"{label}: {progress_words(snap)}")
+            if kind in KIND_PAGES:  # its page has the one Stop button
+                st.page_link(
+                    f"../pages/{KIND_PAGES[kind]}",
+                    label=f"Watch or stop it on {KIND_WORDS[kind]}",
+                    icon=":material/arrow_forward:",
+                )
+    n = len(manager().running())
+    st.caption(
+        f"Server: {n} of {manager().max_jobs} job slots in use · {time.strftime('%H:%M:%S')}"
+    )

@@ -1,0 +1,92 @@
+"""Session-state keys and accessors: no page reads st.session_state keys directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.data import Dataset, load_sample
+
+RUN_KEY = "run"  # the session's current trained forecaster (core.forecast.run.ForecastRun)
+DATASETS_KEY = "datasets"  # name -> Dataset (sample, uploaded, downloaded)
+DEFAULT_SAMPLE = "MSFT"
+SAMPLE_ROWS = 2500  # the offline default: the last ~10 years of MSFT
+# page paths are resolved against the entry script (dashboard/app.py): use absolute ones
+TRAIN_PAGE = Path(__file__).resolve().parent.parent / "pages" / "train.py"
+
+
+@st.cache_resource(show_spinner=False)
+def offline_sample() -> Dataset:
+    """Read-only, shared by every session: the bundled stock history."""
+    return load_sample(DEFAULT_SAMPLE, last=SAMPLE_ROWS)
+
+
+def datasets() -> dict[str, Dataset]:
+    """The data sources of this session; the offline sample is always there."""
+    if DATASETS_KEY not in st.session_state:
+        sample = offline_sample()
+        st.session_state[DATASETS_KEY] = {sample.name: sample}
+    return st.session_state[DATASETS_KEY]
+
+
+def add_dataset(ds: Dataset) -> None:
+    """Make a dataset (an upload, a download) a data source on every page of the session."""
+    datasets()[ds.name] = ds
+
+
+def current_run():
+    """The session's trained forecaster, or None."""
+    return st.session_state.get(RUN_KEY)
+
+
+def set_current_run(run) -> None:
+    st.session_state[RUN_KEY] = run
+
+
+def require_run():
+    """Guard clause for pages that need a trained run."""
+    run = current_run()
+    if run is None:
+        st.info(
+            "Train a model first: this page shows the inside of the session's trained network.",
+            icon=":material/model_training:",
+        )
+        st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/school:")
+        st.stop()
+    return run
+
+
+# -- saved runs (issue 9) ----------------------------------------------------------------------
+SESSION_ID_KEY = "_session_id"  # tests give each AppTest its own id (all share one)
+
+
+def session_id() -> str | None:
+    """This browser session's id: labels the runs it saves (the per-session limit) and
+    decides which saved runs it sees and may change (core.runs.meta)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    return st.session_state.get(SESSION_ID_KEY) or ctx.session_id
+
+
+def run_store():
+    """The runs folder ($LSTMLAB_RUNS_DIR or <project>/runs): every session's saved runs."""
+    from core.runs.store import RunStore
+
+    try:
+        return RunStore.default()
+    except ValueError as e:  # a bad LSTMLAB_RUNS_* setting: say which, keep the session
+        st.error(f"The runs folder is misconfigured: {e}.", icon=":material/error:")
+        st.stop()
+
+
+def _register_session_provider() -> None:
+    from core.tasks import autosave
+
+    autosave.set_session_provider(session_id)
+
+
+_register_session_provider()
