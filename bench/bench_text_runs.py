@@ -25,15 +25,9 @@ import torch  # noqa: E402
 
 from bench.common import machine, table, timed  # noqa: E402
 from core.runs import registry as run_kinds  # noqa: E402
+from core.runs.formats.text import text_run_bytes  # noqa: E402
 from core.runs.store import Limits, RunStore  # noqa: E402
-from core.text import (  # noqa: E402
-    CharLM,
-    CharModelConfig,
-    CharTrainConfig,
-    build_text_run,
-    load_shakespeare,
-    text_run_bytes,
-)
+from core.text import CharLM, CharModelConfig, CharTrainConfig, build_text_run, load_shakespeare  # noqa: E402
 from core.training.device import configure_threads  # noqa: E402
 
 

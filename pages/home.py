@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.config import DataConfig
 from core.data import Dataset
-from core.forecast.run import forecast_task
+from core.tasks.forecast import forecast_task
 from core.training.presets import PRESETS
 from dashboard.common import jobs, state
 from dashboard.common.figures import series_figure

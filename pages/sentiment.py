@@ -6,14 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.sentiment import (
-    explain,
-    gate_highlights,
-    prediction_table,
-    sentiment_task,
-    word_table,
-)
+from core.sentiment import explain, gate_highlights, prediction_table, word_table
 from core.sentiment.inside import GATE_NAMES
+from core.tasks.sentiment import sentiment_task
 from dashboard.common import jobs
 from dashboard.common.ui import metric_row
 from dashboard.runs import notes as runs_notes

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.text import text_run_bytes, text_task
+from core.runs.formats.text import text_run_bytes
+from core.tasks.text import text_task
 from dashboard.common import jobs
 from dashboard.common.safe_text import md_escape
 from dashboard.runs import notes as runs_notes

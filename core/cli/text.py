@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core.cli import emit
+    from core.runs.formats.text import load_text_run, save_text_run
     from core.text import (
         CharModelConfig,
         CharTrainConfig,
@@ -42,9 +43,7 @@ def run(args: argparse.Namespace) -> int:
         fit_text,
         generate,
         load_shakespeare,
-        load_text_run,
-        save_text_run,
-    )  # fmt: skip
+    )
 
     if args.load:
         run_ = load_text_run(args.load)

@@ -46,7 +46,6 @@ from core.sentiment.train import (
     model_scores,
     prediction_table,
     prepare_text,
-    sentiment_task,
     train_run,
 )
 
@@ -86,7 +85,6 @@ __all__ = [
     "probe_predictions",
     "read_labelled_text",
     "read_sentences",
-    "sentiment_task",
     "split_indices",
     "tokenize",
     "train_run",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -231,40 +230,3 @@ def fit_sentiment(
         train_cfg or DEFAULT_TRAIN,
     )
     return train_run(run)
-
-
-def sentiment_task(
-    dataset: TextDataset,
-    text_cfg: TextConfig,
-    model_cfg: ClassifierConfig,
-    train_cfg: TrainConfig,
-    store: Any = "default",
-    session: str | None = None,
-):
-    """A function for ``core.jobs.threads.Job``: baselines first (published at once), then training.
-
-    When training ends (done or stopped after at least one epoch) the run is saved to
-    ``store`` as kind "sentiment" (a ``core.runs.store.RunStore``; "default" = the runs folder,
-    None = not saved); a failed save is published as ``save_warning`` and the trained run
-    is still returned.
-    """
-    from core.tasks.autosave import AutoSave
-
-    autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
-
-    def task(ctx) -> SentimentRun:
-        from core.jobs.threads import ProgressCallback
-
-        run = build_run(dataset, text_cfg, model_cfg, train_cfg)
-        ctx.publish(
-            n_params=run.n_params,
-            vocab=len(run.prepared.vocab),
-            **{f"n_{s}": len(run.prepared.index[s]) for s in SPLITS},
-        )
-        run.results = baseline_scores(run)
-        ctx.publish(baselines={k: v["accuracy"] for k, v in run.results.items()})
-        run = train_run(run, [ProgressCallback(ctx)], ctx.stop_event)
-        autosave.finish(run, ctx)
-        return run
-
-    return task

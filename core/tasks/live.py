@@ -20,7 +20,8 @@ import torch
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset
-from core.forecast.run import ForecastRun, forecast_task
+from core.forecast.run import ForecastRun
+from core.tasks.forecast import forecast_task
 from core.training.trainer import DIVERGED, USER_STOPPED, Callback
 
 DIVERGED_FIRST_EPOCH = (

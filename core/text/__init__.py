@@ -26,15 +26,7 @@ from core.text.corpus import (
 )
 from core.text.generate import MAX_LENGTH, Generation, default_prompt, generate, pick
 from core.text.model import CharLM, CharModelConfig, CharTrainConfig, detach_state
-from core.text.train import (
-    TextRun,
-    build_text_run,
-    chunk_starts,
-    evaluate_bpc,
-    fit_text,
-    streams,
-    text_task,
-)
+from core.text.train import TextRun, build_text_run, chunk_starts, evaluate_bpc, fit_text, streams
 
 __all__ = [
     "GATE_NAMES",
@@ -70,26 +62,5 @@ __all__ = [
     "split_ids",
     "streams",
     "text_features",
-    "text_task",
     "unigram_bits",
-]
-
-from core.runs.formats.text import (
-    FORMAT,
-    load_text_dict,
-    load_text_run,
-    save_text_run,
-    text_run_bytes,
-    text_run_from_dict,
-    text_run_to_dict,
-)
-
-__all__ += [
-    "FORMAT",
-    "load_text_dict",
-    "load_text_run",
-    "save_text_run",
-    "text_run_bytes",
-    "text_run_from_dict",
-    "text_run_to_dict",
 ]

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
@@ -260,29 +259,3 @@ def _message(reason: str, steps: int, val_bpc: float | None, baselines: dict) ->
         f"{head}: validation {val_bpc:.2f} bits/char (uniform guess "
         f"{baselines['uniform_bpc']:.2f}, character frequencies {baselines['unigram_bpc']:.2f})."
     )
-
-
-def text_task(
-    corpus: Corpus,
-    model_cfg: CharModelConfig,
-    train_cfg: CharTrainConfig,
-    store: Any = "default",
-    session: str | None = None,
-):
-    """A function for ``core.jobs.threads.Job``: builds and trains in the background.
-
-    When training ends (done or stopped) the run is saved to ``store`` as kind "text"
-    (a ``core.runs.store.RunStore``; "default" = the runs folder, None = not saved); a failed
-    save is published as ``save_warning`` and the trained run is still returned.
-    """
-    from core.tasks.autosave import AutoSave
-
-    autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
-
-    def task(ctx) -> TextRun:
-        run, train_ids, val_ids = build_text_run(corpus, model_cfg, train_cfg)
-        run = fit_text(run, train_ids, val_ids, ctx)
-        autosave.finish(run, ctx)
-        return run
-
-    return task

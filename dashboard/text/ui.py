@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.config import CELLS
 from core.runs.formats.forecaster import CheckpointError
+from core.runs.formats.text import load_text_run
 from core.text import (
     MAX_BYTES,
     MIN_CHARS,
@@ -21,7 +22,6 @@ from core.text import (
     corpus_from_bytes,
     corpus_from_text,
     load_shakespeare,
-    load_text_run,
 )
 from dashboard.common.safe_text import md_escape
 

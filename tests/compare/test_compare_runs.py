@@ -13,7 +13,7 @@ from functools import partial
 import pytest
 import torch
 
-from core.compare.experiment import ARCHITECTURES, compare, compare_job
+from core.compare.experiment import ARCHITECTURES, compare
 from core.compare.longmemory import make_task
 from core.compare.reading import read_comparison
 from core.config import TrainConfig
@@ -22,6 +22,7 @@ from core.runs import registry as run_kinds
 from core.runs.formats.forecaster import CheckpointError
 from core.runs.kinds.compare import FORMAT, CompareSummary, from_dict, summarize
 from core.runs.store import RunStore
+from core.tasks.compare import compare_job
 
 MAKE = partial(make_task, "echo", 4, n_train=256, n_val=128, seed=0)
 SPECS = [ARCHITECTURES[label] for label in ("RNN", "GRU", "LSTM")]

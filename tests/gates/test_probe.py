@@ -12,7 +12,7 @@ import torch
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import load_sample
-from core.forecast.run import build_run, forecast_task, train_run
+from core.forecast.run import build_run, train_run
 from core.gates.compute import recurrent_gates
 from core.gates.probe import (
     GateProbe,
@@ -26,6 +26,7 @@ from core.gates.probe import (
 )
 from core.gates.view import window_input
 from core.jobs.threads import DONE, Job
+from core.tasks.forecast import forecast_task
 from core.training.trainer import Callback
 
 DATA = DataConfig(target="Close", lookback=12)

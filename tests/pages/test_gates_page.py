@@ -15,11 +15,12 @@ from conftest import ROOT, errors_of, poll, run_page
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import load_sample
-from core.forecast.run import build_run, forecast_task, train_run
+from core.forecast.run import build_run, train_run
 from core.gates.compute import gru_gates, lstm_gates, rnn_states
 from core.gates.probe import attach_probe
 from core.gates.view import memory_span, select, unit_order, window_gates, window_input
 from core.jobs.threads import training_job
+from core.tasks.forecast import forecast_task
 from core.training.trainer import Callback
 from dashboard.common.jobs import HOLDER_KEY, SessionJobs
 from dashboard.gates.cell import gate_latex, num

@@ -10,8 +10,8 @@ import pytest
 import torch
 from conftest import errors_of, poll, run_page, screenshot, wait_ready
 
+from core.runs.formats.text import text_run_bytes as to_bytes
 from core.text import CharModelConfig, CharTrainConfig, build_text_run, load_shakespeare
-from core.text import text_run_bytes as to_bytes
 from dashboard.text.figures import bpc_figure, colored_text_html, legend_html
 
 SPECIAL = '\n<b>bold</b> & "quoted" <script>alert(1)</script>\n'

@@ -14,15 +14,9 @@ from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import synthetic
 from core.forecast.run import fit_forecaster
 from core.runs import registry as run_kinds
+from core.runs.formats.text import text_run_bytes
 from core.runs.store import RunStore
-from core.text import (
-    CharModelConfig,
-    CharTrainConfig,
-    build_text_run,
-    fit_text,
-    load_shakespeare,
-    text_run_bytes,
-)
+from core.text import CharModelConfig, CharTrainConfig, build_text_run, fit_text, load_shakespeare
 
 MODEL = CharModelConfig(embed_size=8, hidden_size=16, num_layers=1)
 TRAIN = CharTrainConfig(

@@ -15,11 +15,12 @@ from conftest import ROOT
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import synthetic
-from core.forecast.run import fit_forecaster, forecast_task
+from core.forecast.run import fit_forecaster
 from core.jobs.threads import Job
 from core.models.onnx_export import export_onnx, onnx_parity
 from core.runs.formats import forecaster as ck
 from core.runs.store import CheckpointKeeper, Limits, RunError, RunStore
+from core.tasks.forecast import forecast_task
 
 DATA = synthetic("noisy_sine", n=160, seed=1)
 DCFG = DataConfig(target="value", lookback=8)

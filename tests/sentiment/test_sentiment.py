@@ -34,12 +34,12 @@ from core.sentiment import (
     model_scores,
     prediction_table,
     read_labelled_text,
-    sentiment_task,
     split_indices,
     tokenize,
     train_run,
     word_table,
 )
+from core.tasks.sentiment import sentiment_task
 
 SMALL = ClassifierConfig(embed_dim=16, hidden_size=12, dropout=0.0)
 

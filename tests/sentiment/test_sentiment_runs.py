@@ -25,8 +25,8 @@ from core.sentiment import (
     fit_sentiment,
     load_bundled,
     prediction_table,
-    sentiment_task,
 )
+from core.tasks.sentiment import sentiment_task
 
 DATA = load_bundled("imdb")
 TEXT = TextConfig(max_vocab=500, max_len=20)

@@ -13,6 +13,8 @@ import torch
 
 from core.jobs.threads import Job
 from core.runs.formats.forecaster import CheckpointError
+from core.runs.formats.text import load_text_run, save_text_run, text_run_bytes, text_run_to_dict
+from core.tasks.text import text_task
 from core.text import (
     MAX_CHARS,
     CharLM,
@@ -28,14 +30,9 @@ from core.text import (
     fit_text,
     generate,
     load_shakespeare,
-    load_text_run,
     rank_cells,
-    save_text_run,
     streams,
     text_features,
-    text_run_bytes,
-    text_run_to_dict,
-    text_task,
 )
 
 SMALL_MODEL = CharModelConfig(cell="lstm", embed_size=16, hidden_size=64, num_layers=1)

@@ -20,7 +20,9 @@ from core.forecast.run import fit_forecaster
 from core.jobs.threads import Job
 from core.runs import registry as run_kinds
 from core.runs.formats.forecaster import CheckpointError
+from core.runs.formats.text import load_text_run
 from core.runs.store import RunStore
+from core.tasks.text import text_task
 from core.text import (
     CharModelConfig,
     CharTrainConfig,
@@ -29,8 +31,6 @@ from core.text import (
     fit_text,
     generate,
     load_shakespeare,
-    load_text_run,
-    text_task,
 )
 
 CORPUS = load_shakespeare(3000)
