@@ -78,7 +78,8 @@ def _exploded(what: str, loss: float, reference: float) -> str:
     return ""
 
 
-def _state_copy(model: nn.Module) -> dict[str, torch.Tensor]:
+def state_copy(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A detached copy of the weights, to go back to after a failed epoch."""
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
@@ -207,7 +208,7 @@ class Trainer:
             sched=sched,
             ref_train=ref_train,
             ref_val=ref_val,
-            last_good=_state_copy(self.model),
+            last_good=state_copy(self.model),
             message=f"finished {cfg.epochs} epochs",
             t_start=time.perf_counter(),
         )
@@ -240,7 +241,7 @@ class Trainer:
         score = val_loss if run.val is not None else train_loss
         self._track_best(run, record, score, epoch)
         self._step_scheduler(run, record, score)
-        run.last_good = _state_copy(self.model)
+        run.last_good = state_copy(self.model)
         stop_early = self._early_stop(run, record)
         self.history.append(record)
         self._emit("on_epoch_end", record)
@@ -312,7 +313,7 @@ class Trainer:
         if score < run.best_val - self.cfg.min_delta:
             run.best_val, run.best_epoch, run.stale = score, epoch, 0
             if self.cfg.early_stopping:
-                run.best_state = _state_copy(self.model)
+                run.best_state = state_copy(self.model)
             record["events"].append("best")
         else:
             run.stale += 1
