@@ -1,7 +1,7 @@
 """Bench: what the comparison engine costs on top of plain PyTorch.
 
 For each cell on delayed echo (lag 20), it times
-- one training epoch through ``core.compare.experiment.train_one`` (Trainer, callbacks, progress
+- one training epoch through ``core.compare.training.train_one`` (Trainer, callbacks, progress
   publishing) against a plain PyTorch loop over the same batches (Adam, clipping, one
   validation pass per epoch in both), and
 - the gradient-vs-lag profile (``input_gradient_profile``) against a plain forward +
@@ -26,8 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 from torch import nn
 
-from core.compare.experiment import ARCHITECTURES, GRAD_SAMPLES, input_gradient_profile, train_one
+from core.compare.gradients import GRAD_SAMPLES, input_gradient_profile
 from core.compare.longmemory import make_task
+from core.compare.specs import ARCHITECTURES
+from core.compare.training import train_one
 from core.config import TrainConfig
 from core.models.recurrent import RecurrentForecaster
 from core.training.device import configure_threads

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.compare.reading import read_comparison
-from core.compare.sweep import SweepResult, sweep_job
-from core.tasks.compare import compare_job
+from core.compare.sweep import SweepResult
+from core.tasks.compare import compare_job, sweep_job
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
 from dashboard.compare import runs as compare_runs_ui

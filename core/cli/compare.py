@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _specs(args: argparse.Namespace):
-    from core.compare.experiment import CELL_LABELS, ArchSpec
+    from core.compare.specs import CELL_LABELS, ArchSpec
 
     cells = [c.strip().lower() for c in args.cells.split(",") if c.strip()]
     bad = [c for c in cells if c not in CELL_LABELS]
@@ -66,9 +66,9 @@ def _specs(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from core.cli import emit
-    from core.compare.experiment import compare
     from core.compare.longmemory import make_task
     from core.compare.reading import read_comparison
+    from core.compare.training import compare
     from core.config import TrainConfig
 
     specs = _specs(args)

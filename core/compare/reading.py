@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 
-from core.compare.experiment import ArchResult, CompareResult, decay_per_step
+from core.compare.gradients import decay_per_step
 from core.compare.longmemory import TASKS
+from core.compare.training import ArchResult, CompareResult
 from core.training.trainer import DIVERGED, USER_STOPPED
 
 SOLVED = 0.1  # validation loss <= 10% of the trivial loss: the task is solved

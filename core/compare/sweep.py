@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.compare.experiment import ArchSpec, CompareResult, JobPublisher, compare
 from core.compare.longmemory import TASK_TITLES, make_task
+from core.compare.publisher import JobPublisher
 from core.compare.reading import SOLVED
+from core.compare.specs import ArchSpec
+from core.compare.training import CompareResult, compare
 from core.config import TrainConfig
 
 MAX_SWEEP_LAGS = 6
@@ -104,24 +106,3 @@ def sweep(
         if stop_event.is_set():
             break
     return SweepResult(task_name, runs, stopped=stop_event.is_set())
-
-
-def sweep_job(
-    task_name: str,
-    lags: Sequence[int],
-    specs: Sequence[ArchSpec],
-    hidden_size: int,
-    train_cfg: TrainConfig,
-    n_train: int = 4096,
-) -> Callable:
-    """A function for ``core.jobs.threads.Job``; the snapshot gains ``sweep`` rows after each lag."""
-
-    def task_fn(ctx) -> SweepResult:
-        total = len(lags) * len(specs) * train_cfg.epochs
-        ctx.publish(sweep=[])
-        publish = JobPublisher(ctx, total_epochs=total)
-        return sweep(
-            task_name, lags, specs, hidden_size, train_cfg, n_train, publish, ctx.stop_event
-        )
-
-    return task_fn

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from core.training.device import configure_threads
+from core.training.device import configure_threads, describe_device
 from core.training.trainer import USER_STOPPED, Callback, FitResult, Trainer
 
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
@@ -277,8 +277,6 @@ class ProgressCallback(Callback):
         self._done = 0
 
     def on_train_begin(self, trainer: Trainer) -> None:
-        from core.training.device import describe_device
-
         self._t0 = self._epoch_t0 = time.perf_counter()
         self._last = -math.inf
         self._epoch_s, self._done = None, 0

@@ -1,13 +1,16 @@
-"""The comparison's job: build the task inside the job, compare the cells live, save the
-summary when it ends."""
+"""The comparison's jobs: build the task inside the job, compare the cells live, save the
+summary when it ends; and the lag sweep, which is not saved."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.compare.experiment import ArchSpec, CompareResult, JobPublisher, compare
 from core.compare.longmemory import TaskData
+from core.compare.publisher import JobPublisher
+from core.compare.specs import ArchSpec
+from core.compare.sweep import SweepResult, sweep
+from core.compare.training import CompareResult, compare
 from core.config import TrainConfig
 from core.runs.kinds.compare import summarize
 from core.tasks.autosave import AutoSave
@@ -45,5 +48,27 @@ def compare_job(
         if "saved_run_id" in summary.extras:
             result.extras["saved_run_id"] = summary.extras["saved_run_id"]
         return result
+
+    return task_fn
+
+
+def sweep_job(
+    task_name: str,
+    lags: Sequence[int],
+    specs: Sequence[ArchSpec],
+    hidden_size: int,
+    train_cfg: TrainConfig,
+    n_train: int = 4096,
+) -> Callable:
+    """A function for ``core.jobs.threads.Job``: a lag sweep (``core.compare.sweep``); the
+    snapshot gains ``sweep`` rows after each lag. Nothing is saved."""
+
+    def task_fn(ctx) -> SweepResult:
+        total = len(lags) * len(specs) * train_cfg.epochs
+        ctx.publish(sweep=[])
+        publish = JobPublisher(ctx, total_epochs=total)
+        return sweep(
+            task_name, lags, specs, hidden_size, train_cfg, n_train, publish, ctx.stop_event
+        )
 
     return task_fn

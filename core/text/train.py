@@ -20,9 +20,10 @@ from torch import nn
 
 from core.models.recurrent import count_parameters
 from core.text.corpus import Corpus, TextError, Vocab, split_ids, unigram_bits
+from core.text.generate import live_sample
 from core.text.model import CharLM, CharModelConfig, CharTrainConfig, detach_state
 from core.training.device import describe_device, resolve_device
-from core.training.trainer import make_optimizer, seed_everything
+from core.training.trainer import make_optimizer, seed_everything, state_copy
 
 LN2 = math.log(2.0)
 PROBE_CHARS = 3000  # validation text kept with the run for the Cells view
@@ -155,8 +156,6 @@ def fit_text(
     Stops at the end of the budget, when ``ctx.stop_event`` is set (checked every chunk),
     or on a non-finite loss (the weights of the last record are restored).
     """
-    from core.text.generate import live_sample
-
     ctx = ctx or _Quiet()
     sampler = sampler or live_sample
     cfg = run.train_cfg
@@ -177,7 +176,7 @@ def fit_text(
     )  # fmt: skip
     t0 = last_pub = time.perf_counter()
     last_sample = -math.inf
-    good = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    good = state_copy(model)
     step, reason = 0, "completed"
     acc_loss, acc_norm, acc_n, acc_chars, t_rec = 0.0, 0.0, 0, 0, time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
@@ -213,7 +212,7 @@ def fit_text(
                 }  # fmt: skip
                 run.history.append(record)
                 ctx.append("history", record)
-                good = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                good = state_copy(model)
                 acc_loss, acc_norm, acc_n, acc_chars, t_rec = 0.0, 0.0, 0, 0, time.perf_counter()
             every = cfg.sample_every_s
             recorded = bool(run.history) and run.history[-1]["step"] == step

@@ -12,22 +12,22 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from core.config import TrainConfig
 from core.training.device import describe_device, resolve_device
+from core.training.fit_result import (
+    COMPLETED,
+    DIVERGED,
+    EARLY_STOPPED,
+    USER_STOPPED,
+    FitResult,
+)
 
 Tensors = tuple[torch.Tensor, ...]
-
-# why a fit ended
-COMPLETED = "completed"
-EARLY_STOPPED = "early_stopping"
-USER_STOPPED = "stopped"
-DIVERGED = "diverged"
 
 # a loss this many times the reference (the lower of the initial loss and the first epoch's,
 # but at least DIVERGE_FLOOR) is an explosion, not a bad epoch: those weights are not kept
@@ -45,63 +45,6 @@ class Callback:
     def on_epoch_end(self, trainer: Trainer, record: dict) -> None: ...
 
     def on_train_end(self, trainer: Trainer, result: FitResult) -> None: ...
-
-
-@dataclass
-class FitResult:
-    history: list[dict]  # one record per completed epoch
-    reason: str  # COMPLETED, EARLY_STOPPED, USER_STOPPED or DIVERGED
-    message: str  # a sentence for the user
-    best_epoch: int | None  # 1-based epoch with the lowest validation loss
-    best_val_loss: float | None
-    device: dict = field(default_factory=dict)
-    seconds: float = 0.0
-    warning: str = ""  # a sentence when the result is not worth using (worse than the mean)
-
-    def to_dict(self) -> dict:
-        return {
-            "history": self.history,
-            "reason": self.reason,
-            "message": self.message,
-            "best_epoch": self.best_epoch,
-            "best_val_loss": self.best_val_loss,
-            "device": self.device,
-            "seconds": self.seconds,
-            "warning": self.warning,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Any) -> FitResult:
-        """From :meth:`to_dict` output (e.g. a checkpoint's); ValueError names what is wrong."""
-        if not isinstance(d, dict):
-            raise ValueError("the training summary is not a dict")
-        unknown = sorted(str(k)[:40] for k in set(d) - set(_FIT_TYPES))
-        if unknown:
-            raise ValueError(f"unknown training summary field(s): {', '.join(unknown[:5])}")
-        for key, types in _FIT_TYPES.items():
-            required = key in ("history", "reason", "message", "best_epoch", "best_val_loss")
-            if key not in d:
-                if required:
-                    raise ValueError(f"the training summary lacks its {key!r} field")
-                continue
-            value = d[key]
-            if isinstance(value, bool) or not isinstance(value, types):
-                raise ValueError(f"the training summary's {key!r} field has the wrong type")
-        if not all(isinstance(r, dict) for r in d["history"]):
-            raise ValueError("the training summary's history is not a list of records")
-        return cls(**d)
-
-
-_FIT_TYPES: dict[str, type | tuple[type, ...]] = {
-    "history": list,
-    "reason": str,
-    "message": str,
-    "best_epoch": (int, type(None)),
-    "best_val_loss": (int, float, type(None)),
-    "device": dict,
-    "seconds": (int, float),
-    "warning": str,
-}
 
 
 def seed_everything(seed: int) -> None:
@@ -135,7 +78,8 @@ def _exploded(what: str, loss: float, reference: float) -> str:
     return ""
 
 
-def _state_copy(model: nn.Module) -> dict[str, torch.Tensor]:
+def state_copy(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A detached copy of the weights, to go back to after a failed epoch."""
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
@@ -223,6 +167,19 @@ class Trainer:
         the model is left at the weights of the last completed epoch, or of the best
         epoch when early stopping is on.
         """
+        run = self._setup(train, val)
+        self._emit("on_train_begin")
+        for epoch in range(1, self.cfg.epochs + 1):
+            self.epoch = epoch
+            end = self._epoch(run, epoch)
+            if end is not None:
+                run.reason, run.message = end
+                break
+        return self._finish(run)
+
+    def _setup(self, train: Tensors, val: Tensors | None) -> _FitRun:
+        """Seed, move model and data to the device, build the optimizer and scheduler, and
+        measure the reference losses that divergence is judged against."""
         cfg = self.cfg
         seed_everything(cfg.seed)
         gen = torch.Generator().manual_seed(cfg.seed)
@@ -240,136 +197,192 @@ class Trainer:
             if cfg.scheduler
             else None
         )
-        n_batches = math.ceil(n / cfg.batch_size)
         probe = tuple(t[:4096] for t in train)  # the initial training loss, on a sample
         ref_train = self.evaluate(probe)
         ref_val = self.evaluate(val) if val is not None else math.nan
-        last_good = _state_copy(self.model)
-        best_state, best_val, best_epoch, stale = None, math.inf, None, 0
-        reason, message = COMPLETED, f"finished {cfg.epochs} epochs"
-        t_start = time.perf_counter()
-        self._emit("on_train_begin")
+        return _FitRun(
+            train=train,
+            val=val,
+            n_batches=math.ceil(n / cfg.batch_size),
+            gen=gen,
+            sched=sched,
+            ref_train=ref_train,
+            ref_val=ref_val,
+            last_good=state_copy(self.model),
+            message=f"finished {cfg.epochs} epochs",
+            t_start=time.perf_counter(),
+        )
 
-        for epoch in range(1, cfg.epochs + 1):
-            self.epoch = epoch
-            t0 = time.perf_counter()
-            perm = torch.randperm(n, generator=gen)
-            if self.data_on_device:
-                perm = perm.to(self.device)
-            loss_sum = torch.zeros((), device=self.device)
-            gnorm_sum = torch.zeros((), device=self.device)
-            stopped = False
-            for b in range(n_batches):
-                if self.stop_event.is_set():
-                    stopped = True
-                    break
-                idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
-                batch = tuple(t[idx] for t in train)
-                if not self.data_on_device:
-                    batch = tuple(t.to(self.device, non_blocking=True) for t in batch)
-                out = self.model(*batch[:-1])
-                loss = self.loss_fn(out, batch[-1])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                gnorm = nn.utils.clip_grad_norm_(
-                    self.model.parameters(), cfg.clip_norm if cfg.clip_norm else math.inf
-                )
-                opt.step()
-                loss_sum += loss.detach() * len(idx)
-                gnorm_sum += gnorm.detach()
-                self._emit("on_batch_end", epoch, b + 1, n_batches)
-            if stopped:
-                self.model.load_state_dict(last_good)
-                done = epoch - 1
-                reason = USER_STOPPED
-                message = (
-                    f"stopped by the user during epoch {epoch}; kept the weights of epoch {done}"
-                    if done
-                    else "stopped by the user before the first epoch ended; weights are the "
-                    "initial ones"
-                )
-                break
-            train_loss = float(loss_sum) / n
-            if not math.isfinite(train_loss):
-                self.model.load_state_dict(last_good)
-                reason = DIVERGED
-                message = (
-                    f"the training loss became {train_loss} in epoch {epoch}; training "
-                    f"stopped and kept {_kept(epoch)}. Try a lower learning rate, gradient "
-                    "clipping or a smaller model"
-                )
-                break
-            val_loss = self.evaluate(val) if val is not None else float("nan")
-            seconds = time.perf_counter() - t0
-            record = {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                "val_loss": val_loss,
-                "lr": opt.param_groups[0]["lr"],
-                "grad_norm": float(gnorm_sum) / n_batches,
-                "seconds": seconds,
-                "samples_per_s": n / seconds if seconds > 0 else float("nan"),
-                "events": [],
-            }
-            if val is not None and not math.isfinite(val_loss):
-                self.model.load_state_dict(last_good)
-                reason = DIVERGED
-                message = (
-                    f"the validation loss became {val_loss} in epoch {epoch}; kept {_kept(epoch)}"
-                )
-                break
-            exploded = _exploded("training", train_loss, ref_train) or _exploded(
-                "validation", val_loss, ref_val
+    def _epoch(self, run: _FitRun, epoch: int) -> tuple[str, str] | None:
+        """Train one epoch, validate, record it; (reason, message) when the fit ends here."""
+        t0 = time.perf_counter()
+        losses = self._run_epoch(run, epoch)
+        if losses is None:
+            return self._restore(run, USER_STOPPED, _user_stop_message(epoch))
+        train_loss, grad_norm = losses
+        if not math.isfinite(train_loss):
+            return self._restore(run, DIVERGED, _nonfinite_train_message(train_loss, epoch))
+        val_loss = self._validate(run)
+        seconds = time.perf_counter() - t0
+        n = len(run.train[0])
+        record = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "val_loss": val_loss,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "grad_norm": grad_norm,
+            "seconds": seconds,
+            "samples_per_s": n / seconds if seconds > 0 else float("nan"),
+            "events": [],
+        }
+        diverged = self._check_divergence(run, epoch, train_loss, val_loss)
+        if diverged:
+            return self._restore(run, DIVERGED, diverged)
+        score = val_loss if run.val is not None else train_loss
+        self._track_best(run, record, score, epoch)
+        self._step_scheduler(run, record, score)
+        run.last_good = state_copy(self.model)
+        stop_early = self._early_stop(run, record)
+        self.history.append(record)
+        self._emit("on_epoch_end", record)
+        if stop_early:
+            return EARLY_STOPPED, (
+                f"early stopping after epoch {epoch}: no improvement for "
+                f"{self.cfg.patience} epochs; restored the best weights (epoch {run.best_epoch})"
             )
-            if exploded:
-                self.model.load_state_dict(last_good)
-                reason = DIVERGED
-                message = (
-                    f"{exploded} in epoch {epoch}; training stopped and kept {_kept(epoch)}. "
-                    "Try a lower learning rate, gradient clipping or a smaller model"
-                )
-                break
-            if epoch == 1:  # later epochs are compared with the better of start and epoch 1
-                ref_train, ref_val = min(ref_train, train_loss), min(ref_val, val_loss)
-            score = val_loss if val is not None else train_loss
-            if score < best_val - cfg.min_delta:
-                best_val, best_epoch, stale = score, epoch, 0
-                if cfg.early_stopping:
-                    best_state = _state_copy(self.model)
-                record["events"].append("best")
-            else:
-                stale += 1
-            if sched is not None:
-                before = opt.param_groups[0]["lr"]
-                sched.step(score)
-                after = opt.param_groups[0]["lr"]
-                if after < before:
-                    record["events"].append(f"lr {before:.2g} -> {after:.2g}")
-            last_good = _state_copy(self.model)
-            stop_early = cfg.early_stopping and stale >= cfg.patience
-            if stop_early:
-                record["events"].append("early stop")
-            self.history.append(record)
-            self._emit("on_epoch_end", record)
-            if stop_early:
-                reason = EARLY_STOPPED
-                message = (
-                    f"early stopping after epoch {epoch}: no improvement for "
-                    f"{cfg.patience} epochs; restored the best weights (epoch {best_epoch})"
-                )
-                break
+        return None
 
-        if cfg.early_stopping and best_state is not None:
-            self.model.load_state_dict(best_state)
+    def _run_epoch(self, run: _FitRun, epoch: int) -> tuple[float, float] | None:
+        """One pass over shuffled batches: (mean training loss, mean gradient norm), or None
+        when the user stopped it."""
+        cfg, train, opt = self.cfg, run.train, self.optimizer
+        n = len(train[0])
+        perm = torch.randperm(n, generator=run.gen)
+        if self.data_on_device:
+            perm = perm.to(self.device)
+        loss_sum = torch.zeros((), device=self.device)
+        gnorm_sum = torch.zeros((), device=self.device)
+        for b in range(run.n_batches):
+            if self.stop_event.is_set():
+                return None
+            idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
+            batch = tuple(t[idx] for t in train)
+            if not self.data_on_device:
+                batch = tuple(t.to(self.device, non_blocking=True) for t in batch)
+            out = self.model(*batch[:-1])
+            loss = self.loss_fn(out, batch[-1])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            gnorm = nn.utils.clip_grad_norm_(
+                self.model.parameters(), cfg.clip_norm if cfg.clip_norm else math.inf
+            )
+            opt.step()
+            loss_sum += loss.detach() * len(idx)
+            gnorm_sum += gnorm.detach()
+            self._emit("on_batch_end", epoch, b + 1, run.n_batches)
+        return float(loss_sum) / n, float(gnorm_sum) / run.n_batches
+
+    def _validate(self, run: _FitRun) -> float:
+        return self.evaluate(run.val) if run.val is not None else float("nan")
+
+    def _check_divergence(
+        self, run: _FitRun, epoch: int, train_loss: float, val_loss: float
+    ) -> str:
+        """A sentence when the validation loss is not finite or a loss exploded, else "".
+        After epoch 1 the references become the lower of the initial and epoch-1 losses."""
+        if run.val is not None and not math.isfinite(val_loss):
+            return f"the validation loss became {val_loss} in epoch {epoch}; kept {_kept(epoch)}"
+        exploded = _exploded("training", train_loss, run.ref_train) or _exploded(
+            "validation", val_loss, run.ref_val
+        )
+        if exploded:
+            return (
+                f"{exploded} in epoch {epoch}; training stopped and kept {_kept(epoch)}. "
+                "Try a lower learning rate, gradient clipping or a smaller model"
+            )
+        if epoch == 1:  # later epochs are compared with the better of start and epoch 1
+            run.ref_train, run.ref_val = min(run.ref_train, train_loss), min(run.ref_val, val_loss)
+        return ""
+
+    def _restore(self, run: _FitRun, reason: str, message: str) -> tuple[str, str]:
+        """Back to the weights of the last completed epoch; the fit ends with ``reason``."""
+        self.model.load_state_dict(run.last_good)
+        return reason, message
+
+    def _track_best(self, run: _FitRun, record: dict, score: float, epoch: int) -> None:
+        if score < run.best_val - self.cfg.min_delta:
+            run.best_val, run.best_epoch, run.stale = score, epoch, 0
+            if self.cfg.early_stopping:
+                run.best_state = state_copy(self.model)
+            record["events"].append("best")
+        else:
+            run.stale += 1
+
+    def _step_scheduler(self, run: _FitRun, record: dict, score: float) -> None:
+        if run.sched is None:
+            return
+        groups = self.optimizer.param_groups
+        before = groups[0]["lr"]
+        run.sched.step(score)
+        after = groups[0]["lr"]
+        if after < before:
+            record["events"].append(f"lr {before:.2g} -> {after:.2g}")
+
+    def _early_stop(self, run: _FitRun, record: dict) -> bool:
+        stop = self.cfg.early_stopping and run.stale >= self.cfg.patience
+        if stop:
+            record["events"].append("early stop")
+        return stop
+
+    def _finish(self, run: _FitRun) -> FitResult:
+        """Restore the best weights when early stopping is on; the result, to callbacks too."""
+        if self.cfg.early_stopping and run.best_state is not None:
+            self.model.load_state_dict(run.best_state)
         result = FitResult(
             history=list(self.history),
-            reason=reason,
-            message=message,
-            best_epoch=best_epoch,
-            best_val_loss=best_val if best_epoch else None,
+            reason=run.reason,
+            message=run.message,
+            best_epoch=run.best_epoch,
+            best_val_loss=run.best_val if run.best_epoch else None,
             device=describe_device(self.device),
-            seconds=time.perf_counter() - t_start,
-            warning=self._worse_than_mean(train, val) if self.history else "",
+            seconds=time.perf_counter() - run.t_start,
+            warning=self._worse_than_mean(run.train, run.val) if self.history else "",
         )
         self._emit("on_train_end", result)
         return result
+
+
+@dataclass
+class _FitRun:
+    """What one fit carries from epoch to epoch."""
+
+    train: Tensors  # on the device (or pinned on the CPU when it did not fit)
+    val: Tensors | None
+    n_batches: int
+    gen: torch.Generator  # shuffles the batches
+    sched: torch.optim.lr_scheduler.ReduceLROnPlateau | None
+    ref_train: float  # reference losses divergence is judged against
+    ref_val: float
+    last_good: dict[str, torch.Tensor]  # weights of the last completed epoch
+    message: str
+    t_start: float
+    reason: str = COMPLETED
+    best_state: dict[str, torch.Tensor] | None = None  # kept only with early stopping
+    best_val: float = math.inf
+    best_epoch: int | None = None
+    stale: int = 0  # epochs since the last improvement
+
+
+def _user_stop_message(epoch: int) -> str:
+    done = epoch - 1
+    if done:
+        return f"stopped by the user during epoch {epoch}; kept the weights of epoch {done}"
+    return "stopped by the user before the first epoch ended; weights are the initial ones"
+
+
+def _nonfinite_train_message(train_loss: float, epoch: int) -> str:
+    return (
+        f"the training loss became {train_loss} in epoch {epoch}; training "
+        f"stopped and kept {_kept(epoch)}. Try a lower learning rate, gradient "
+        "clipping or a smaller model"
+    )

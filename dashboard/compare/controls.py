@@ -8,16 +8,16 @@ from functools import partial
 
 import streamlit as st
 
-from core.compare.experiment import (
+from core.compare.datasets import dataset_task
+from core.compare.longmemory import MAX_LAG, TASK_TITLES, TaskData, make_task
+from core.compare.specs import (
     ARCHITECTURES,
     CELL_LABELS,
     DEFAULT_ARCHS,
     ArchSpec,
-    dataset_task,
     depth_specs,
     with_orthogonal,
 )
-from core.compare.longmemory import MAX_LAG, TASK_TITLES, TaskData, make_task
 from core.compare.sweep import MAX_SWEEP_LAGS
 from core.config import DataConfig, TrainConfig
 from core.data import SYNTHETIC, Dataset, synthetic

@@ -12,19 +12,12 @@ import pytest
 import torch
 
 from core.cli import main
-from core.compare.experiment import (
-    ARCHITECTURES,
-    ArchSpec,
-    compare,
-    dataset_task,
-    decay_per_step,
-    depth_specs,
-    input_gradient_profile,
-    train_one,
-    with_orthogonal,
-)
+from core.compare.datasets import dataset_task
+from core.compare.gradients import decay_per_step, input_gradient_profile
 from core.compare.longmemory import make_task, sequence_cross_entropy
 from core.compare.reading import FAILED, SOLVED, read_comparison, verdict
+from core.compare.specs import ARCHITECTURES, ArchSpec, depth_specs, with_orthogonal
+from core.compare.training import compare, train_one
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import synthetic
 from core.forecast.run import last_value_mse

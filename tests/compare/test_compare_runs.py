@@ -13,9 +13,10 @@ from functools import partial
 import pytest
 import torch
 
-from core.compare.experiment import ARCHITECTURES, compare
 from core.compare.longmemory import make_task
 from core.compare.reading import read_comparison
+from core.compare.specs import ARCHITECTURES
+from core.compare.training import compare
 from core.config import TrainConfig
 from core.jobs.threads import Job
 from core.runs import registry as run_kinds

@@ -10,8 +10,9 @@ from functools import partial
 import pytest
 from conftest import errors_of, fresh_app, poll, run_page, screenshot, shown, wait_ready
 
-from core.compare.experiment import ARCHITECTURES, compare
 from core.compare.longmemory import make_task
+from core.compare.specs import ARCHITECTURES
+from core.compare.training import compare
 from core.config import TrainConfig
 from core.runs import registry as run_kinds
 from core.runs.kinds.compare import summarize

@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.compare.experiment import CompareResult
 from core.compare.reading import read_comparison
+from core.compare.training import CompareResult
 from core.runs.files import clean_json
 from core.runs.formats.forecaster import CheckpointError
 from core.runs.registry import RunKind, register
