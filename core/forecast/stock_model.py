@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from core.config import ModelConfig, TrainConfig
+from core.config import ModelConfig, TrainConfig, check
 from core.data import Scaler
 from core.models.recurrent import RecurrentForecaster
 from core.training.trainer import Trainer
@@ -56,10 +56,6 @@ class StockConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        def check(ok: bool, msg: str) -> None:
-            if not ok:
-                raise ValueError(msg)
-
         check(self.mode in MODES, f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         check(
             self.strategy in STRATEGIES,
