@@ -19,43 +19,60 @@ NORMALIZE = ("level", "diff", "ratio")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
-def _check(cond: bool, message: str) -> None:
+# The checks every config uses (here, in core.text.model and in core.sentiment.model): each
+# raises ValueError with the exact message the UI shows.
+
+
+def check(cond: bool, message: str) -> None:
+    """Raise ``ValueError(message)`` unless ``cond``."""
     if not cond:
         raise ValueError(message)
 
 
-def _int_at_least(name: str, value: Any, low: int) -> None:
-    _check(
+def int_at_least(name: str, value: Any, low: int) -> None:
+    """An integer (not a bool) >= ``low``."""
+    check(
         isinstance(value, int) and not isinstance(value, bool) and value >= low,
         f"{name} must be an integer >= {low}, got {value!r}",
     )
 
 
-def _at_most(name: str, value: Any, high: int) -> None:
+def at_most(name: str, value: Any, high: int) -> None:
     """An integer in [1, high] (the highs live in ``core.limits``)."""
-    _int_at_least(name, value, 1)
-    _check(value <= high, f"{name} must be <= {high}, got {value}")
+    int_at_least(name, value, 1)
+    check(value <= high, f"{name} must be <= {high}, got {value}")
 
 
-def _fraction(name: str, value: Any, low: float, high: float) -> None:
-    _check(
+def fraction(name: str, value: Any, low: float, high: float) -> None:
+    """A number (not a bool) in [low, high]."""
+    check(
         isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high,
         f"{name} must be a number between {low} and {high}, got {value!r}",
     )
 
 
-def _positive(name: str, value: Any) -> None:
-    _check(
+def is_positive(value: Any) -> bool:
+    """A finite number (not a bool) > 0."""
+    return (
         isinstance(value, (int, float))
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and value > 0,
-        f"{name} must be a positive number, got {value!r}",
+        and value > 0
     )
 
 
-class _Config:
-    """Mixin: dict round trip for checkpoints and JSON."""
+def positive(name: str, value: Any) -> None:
+    """A finite number > 0."""
+    check(is_positive(value), f"{name} must be a positive number, got {value!r}")
+
+
+def flag(name: str, value: Any) -> None:
+    """True or False (not 0 or 1)."""
+    check(isinstance(value, bool), f"{name} must be True or False, got {value!r}")
+
+
+class ConfigBase:
+    """Mixin of every config: dict round trip for checkpoints and JSON."""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)  # type: ignore[arg-type]
@@ -65,7 +82,7 @@ class _Config:
     def from_dict(cls, d: dict[str, Any]):
         names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         unknown = sorted(set(d) - names)
-        _check(not unknown, f"unknown {cls.__name__} field(s): {', '.join(unknown)}")
+        check(not unknown, f"unknown {cls.__name__} field(s): {', '.join(unknown)}")
         kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
         return cls(**kwargs)
 
@@ -74,7 +91,7 @@ class _Config:
 
 
 @dataclass(frozen=True)
-class DataConfig(_Config):
+class DataConfig(ConfigBase):
     """How a series becomes supervised windows."""
 
     target: str = "Close"  # column to forecast
@@ -90,26 +107,26 @@ class DataConfig(_Config):
     normalize: str = "level"
 
     def __post_init__(self) -> None:
-        _check(isinstance(self.target, str) and self.target != "", "target must be a column name")
-        _check(
+        check(isinstance(self.target, str) and self.target != "", "target must be a column name")
+        check(
             isinstance(self.features, tuple) and all(isinstance(c, str) for c in self.features),
             "features must be a tuple of column names",
         )
-        _check(len(set(self.features)) == len(self.features), "features must not repeat a column")
-        _int_at_least("lookback", self.lookback, 1)
-        _int_at_least("horizon", self.horizon, 1)
-        _fraction("val_fraction", self.val_fraction, 0.0, 0.5)
-        _fraction("test_fraction", self.test_fraction, 0.0, 0.5)
-        _check(
+        check(len(set(self.features)) == len(self.features), "features must not repeat a column")
+        int_at_least("lookback", self.lookback, 1)
+        int_at_least("horizon", self.horizon, 1)
+        fraction("val_fraction", self.val_fraction, 0.0, 0.5)
+        fraction("test_fraction", self.test_fraction, 0.0, 0.5)
+        check(
             self.val_fraction + self.test_fraction < 0.9,
             "val_fraction + test_fraction must be below 0.9, "
             f"got {self.val_fraction + self.test_fraction:g}",
         )
-        _check(
+        check(
             self.normalize in NORMALIZE,
             f"normalize must be one of {', '.join(NORMALIZE)}, got {self.normalize!r}",
         )
-        _check(
+        check(
             self.scaler in SCALERS,
             f"scaler must be one of {', '.join(SCALERS)}, got {self.scaler!r}",
         )
@@ -120,7 +137,7 @@ class DataConfig(_Config):
 
 
 @dataclass(frozen=True)
-class ModelConfig(_Config):
+class ModelConfig(ConfigBase):
     """A recurrent forecaster: recurrent stack + linear head to K outputs."""
 
     cell: str = "lstm"  # one of CELLS
@@ -134,21 +151,18 @@ class ModelConfig(_Config):
     orthogonal_init: bool = True  # orthogonal recurrent weights (W_hh)
 
     def __post_init__(self) -> None:
-        _check(self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
-        _at_most("input_size", self.input_size, limits.MAX_INPUT_SIZE)
-        _at_most("hidden_size", self.hidden_size, limits.MAX_HIDDEN)
-        _at_most("num_layers", self.num_layers, limits.MAX_LAYERS)
-        _check(
-            isinstance(self.bidirectional, bool),
-            f"bidirectional must be True or False, got {self.bidirectional!r}",
-        )
-        _fraction("dropout", self.dropout, 0.0, 0.9)
-        _check(
+        check(self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
+        at_most("input_size", self.input_size, limits.MAX_INPUT_SIZE)
+        at_most("hidden_size", self.hidden_size, limits.MAX_HIDDEN)
+        at_most("num_layers", self.num_layers, limits.MAX_LAYERS)
+        flag("bidirectional", self.bidirectional)
+        fraction("dropout", self.dropout, 0.0, 0.9)
+        check(
             self.dropout == 0 or self.num_layers > 1,
             "dropout acts between stacked layers: set num_layers > 1 or dropout = 0",
         )
-        _at_most("horizon", self.horizon, limits.MAX_HORIZON)
-        _check(
+        at_most("horizon", self.horizon, limits.MAX_HORIZON)
+        check(
             self.forget_bias is None
             or (isinstance(self.forget_bias, (int, float)) and math.isfinite(self.forget_bias)),
             f"forget_bias must be a finite number or None, got {self.forget_bias!r}",
@@ -160,7 +174,7 @@ class ModelConfig(_Config):
 
 
 @dataclass(frozen=True)
-class TrainConfig(_Config):
+class TrainConfig(ConfigBase):
     """Optimisation settings; every run with the same seed repeats exactly on CPU."""
 
     epochs: int = 20
@@ -179,39 +193,35 @@ class TrainConfig(_Config):
     device: str = "auto"  # auto = cuda, then mps, then cpu
 
     def __post_init__(self) -> None:
-        _int_at_least("epochs", self.epochs, 1)
-        _check(self.epochs <= 10_000, f"epochs must be <= 10000, got {self.epochs}")
-        _int_at_least("batch_size", self.batch_size, 1)
-        _positive("lr", self.lr)
-        _check(self.lr <= 10, f"lr must be <= 10, got {self.lr!r}")
-        _check(
+        int_at_least("epochs", self.epochs, 1)
+        check(self.epochs <= 10_000, f"epochs must be <= 10000, got {self.epochs}")
+        int_at_least("batch_size", self.batch_size, 1)
+        positive("lr", self.lr)
+        check(self.lr <= 10, f"lr must be <= 10, got {self.lr!r}")
+        check(
             self.optimizer in OPTIMIZERS,
             f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}",
         )
-        _check(
+        check(
             isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0,
             f"weight_decay must be >= 0, got {self.weight_decay!r}",
         )
-        _check(
-            self.clip_norm is None or (_is_pos(self.clip_norm)),
+        check(
+            self.clip_norm is None or is_positive(self.clip_norm),
             f"clip_norm must be a positive number or None, got {self.clip_norm!r}",
         )
-        _int_at_least("scheduler_patience", self.scheduler_patience, 0)
-        _check(
+        int_at_least("scheduler_patience", self.scheduler_patience, 0)
+        check(
             isinstance(self.scheduler_factor, (int, float)) and 0 < self.scheduler_factor < 1,
             f"scheduler_factor must be between 0 and 1 (exclusive), got {self.scheduler_factor!r}",
         )
-        _int_at_least("patience", self.patience, 1)
-        _check(
+        int_at_least("patience", self.patience, 1)
+        check(
             isinstance(self.min_delta, (int, float)) and self.min_delta >= 0,
             f"min_delta must be >= 0, got {self.min_delta!r}",
         )
-        _int_at_least("seed", self.seed, 0)
-        _check(
+        int_at_least("seed", self.seed, 0)
+        check(
             self.device in DEVICES,
             f"device must be one of {', '.join(DEVICES)}, got {self.device!r}",
         )
-
-
-def _is_pos(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
+from core.data import DataError, read_series_csv
 from core.forecast.stock_model import MODES, STRATEGIES
 
 
@@ -29,22 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def read_prices(path: str):
-    """The project's CSV parser when present (core.data.read_series_csv), else ours."""
+def read_prices(path: str) -> pd.DataFrame:
+    """A daily price file through the lab's CSV reader (:func:`core.data.read_series_csv`)."""
     if not Path(path).is_file():
         raise ValueError(f"no such file: {path}")
     try:
-        from core.data import read_series_csv  # robust parser (issue 6)
-    except ImportError:
-        from core.data.stocks import read_price_csv
-
-        return read_price_csv(path)
-    try:
         return read_series_csv(path)
-    except Exception as e:  # its DataError: shown as a clean "error: ..." line
-        if type(e).__name__ == "DataError":
-            raise ValueError(str(e)) from e
-        raise
+    except DataError as e:  # shown as a clean "error: ..." line
+        raise ValueError(str(e)) from e
 
 
 def run(args: argparse.Namespace) -> int:

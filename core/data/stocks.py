@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from core.data import Dataset
@@ -236,27 +235,6 @@ def gaps(frame: pd.DataFrame, request: Request) -> str | None:
                 f"{asked.date()}: the ticker may be younger than the range"
             )
     return None
-
-
-def read_price_csv(path: str | Path) -> pd.DataFrame:
-    """A daily price file in the Yahoo / yfinance layouts -> OHLCV frame (Date index).
-
-    Handles the flat Yahoo export (with Adj Close), yfinance's flat export, its 3-line
-    MultiIndex header (Price / Ticker / Date) and a leading unnamed index column.
-    """
-    with open(path, encoding="utf-8-sig") as f:
-        head = [f.readline() for _ in range(3)]
-    if head[0].startswith("Price,") and head[1].startswith("Ticker,"):
-        frame = pd.read_csv(path, header=[0, 1], index_col=0, skiprows=[2])
-        frame.columns = frame.columns.get_level_values(0)
-    else:
-        frame = pd.read_csv(path)
-        frame = frame.loc[:, [c for c in frame.columns if not str(c).startswith("Unnamed")]]
-        frame = frame.set_index("Date")
-    frame.index = pd.to_datetime(frame.index).rename("Date")
-    cols = [c for c in [*OHLCV, "Adj Close"] if c in frame.columns]
-    frame = frame[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
-    return frame[np.isfinite(frame["Close"])].sort_index()
 
 
 def trading_dates(last: pd.Timestamp, steps: int, calendar: str = "weekdays") -> pd.DatetimeIndex:

@@ -8,6 +8,10 @@ Order of operations, fixed by construction:
 
 Sample j of the whole series has inputs rows [j, j+T) and targets rows
 [j+T, j+T+K).
+
+The window builders (:func:`input_windows`, :func:`target_windows`) and the target encodings
+(:func:`relative`, :func:`absolute`) also serve the stock forecaster
+(:mod:`core.forecast.stock_model`), whose ``return`` mode is the ``return`` encoding here.
 """
 
 from __future__ import annotations
@@ -19,6 +23,11 @@ import pandas as pd
 
 from core import limits
 from core.config import DataConfig
+
+# How targets relate to the last observed value b: level y; diff y - b; ratio y / b - 1;
+# return log(y / b). DataConfig.normalize offers the first three; the stock forecaster uses
+# level, ratio (its "window" mode) and return.
+ENCODINGS = ("level", "diff", "ratio", "return")
 
 
 @dataclass(frozen=True)
@@ -109,8 +118,7 @@ class Prepared:
         yhat = np.asarray(yhat, np.float64).reshape(len(w), -1)
         z = self.target_scaler.inverse(yhat.reshape(-1, 1)).reshape(yhat.shape)
         base = self.target[w.start - 1][:, None]  # (M, 1)
-        mode = self.config.normalize
-        return z if mode == "level" else base + z if mode == "diff" else base * (1.0 + z)
+        return absolute(z, base, self.config.normalize)
 
     def span_rows(self, name: str) -> tuple[int, int]:
         n = len(self.index)
@@ -151,12 +159,49 @@ def make_windows(
             np.zeros((0, lookback, f), dtype), np.zeros((0, horizon), dtype), np.zeros(0, np.int64)
         )
     start = np.arange(first, last + 1)
-    # sliding_window_view gives (N-T+1, F, T): window w covers rows [w, w+T)
-    xv = np.lib.stride_tricks.sliding_window_view(features, lookback, axis=0)
-    x = xv[start - lookback].transpose(0, 2, 1)  # (M, T, F)
-    yv = np.lib.stride_tricks.sliding_window_view(target, horizon)  # (N-K+1, K)
-    y = yv[start]
+    x = input_windows(features, lookback, start)  # (M, T, F)
+    y = target_windows(target, horizon, start)  # (M, K)
     return Windows(np.ascontiguousarray(x, dtype), np.ascontiguousarray(y, dtype), start)
+
+
+def input_windows(values: np.ndarray, lookback: int, start: np.ndarray) -> np.ndarray:
+    """(M, T, F) copies of rows [s - T, s) of ``values`` (N, F), one per row s of ``start``.
+
+    ``start`` holds each window's first target row, so its inputs end at row s - 1.
+    """
+    return values[start[:, None] + np.arange(-lookback, 0)[None, :]]  # (M, T, F)
+
+
+def target_windows(target: np.ndarray, horizon: int, start: np.ndarray) -> np.ndarray:
+    """(M, K) copies of rows [s, s + K) of ``target`` (N,), one per row s of ``start``."""
+    return target[start[:, None] + np.arange(horizon)[None, :]]
+
+
+def relative(values: np.ndarray, base: np.ndarray, encoding: str) -> np.ndarray:
+    """``values`` expressed against ``base`` (broadcast: (M, K) and (M, 1), or (M, T, F) and
+    (M, 1, F)) with one of :data:`ENCODINGS`; :func:`absolute` undoes it."""
+    if encoding == "level":
+        return values
+    if encoding == "diff":
+        return values - base
+    if encoding == "ratio":
+        return values / base - 1.0
+    if encoding == "return":
+        return np.log(values / base)
+    raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}")
+
+
+def absolute(z: np.ndarray, base: np.ndarray | float, encoding: str) -> np.ndarray:
+    """Values in original units from their :func:`relative` encoding against ``base``."""
+    if encoding == "level":
+        return z
+    if encoding == "diff":
+        return base + z
+    if encoding == "ratio":
+        return base * (1.0 + z)
+    if encoding == "return":
+        return base * np.exp(z)
+    raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}")
 
 
 def prepare(frame: pd.DataFrame, config: DataConfig) -> Prepared:
@@ -235,9 +280,8 @@ def _relative(w: Windows, target: np.ndarray, config: DataConfig) -> Windows:
     """Express each window relative to its last input row (diff or ratio mode)."""
     base_x = w.x[:, -1:, :]  # (M, 1, F)
     base_y = target[w.start - 1][:, None]  # (M, 1): last observed target value
-    if config.normalize == "diff":
-        return Windows(w.x - base_x, w.y - base_y, w.start)
-    if (base_x <= 0).any() or (base_y <= 0).any():
+    mode = config.normalize
+    if mode == "ratio" and ((base_x <= 0).any() or (base_y <= 0).any()):
         cols = config.input_columns
         bad = sorted({cols[j] for j in np.nonzero((base_x <= 0).any(axis=(0, 1)))[0]})
         raise ValueError(
@@ -245,7 +289,7 @@ def _relative(w: Windows, target: np.ndarray, config: DataConfig) -> Windows:
             f"positive; {', '.join(bad) or config.target} has zero or negative values: "
             "use normalize='diff' or 'level'"
         )
-    return Windows(w.x / base_x - 1.0, w.y / base_y - 1.0, w.start)
+    return Windows(relative(w.x, base_x, mode), relative(w.y, base_y, mode), w.start)
 
 
 def _check_magnitude(values: np.ndarray, columns: list[str], index: pd.Index) -> None:

@@ -26,12 +26,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from core.config import ModelConfig, TrainConfig
+from core.config import ModelConfig, TrainConfig, check
 from core.data import Scaler
+from core.data.windows import absolute, input_windows, relative, target_windows
 from core.models.recurrent import RecurrentForecaster
 from core.training.trainer import Trainer
 
 MODES = ("return", "window", "level")
+ENCODING = {"return": "return", "window": "ratio", "level": "level"}  # of targets, windows.py
 STRATEGIES = ("direct", "recursive")
 INPUTS = ("Open", "High", "Low", "Close", "Volume")
 
@@ -56,10 +58,6 @@ class StockConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        def check(ok: bool, msg: str) -> None:
-            if not ok:
-                raise ValueError(msg)
-
         check(self.mode in MODES, f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         check(
             self.strategy in STRATEGIES,
@@ -127,38 +125,25 @@ def row_features(raw: np.ndarray, columns: list[str], mode: str) -> np.ndarray:
 
 def windows(raw: np.ndarray, columns: list[str], mode: str, lookback: int, ends: np.ndarray):
     """Input windows ending at rows ``ends`` (inclusive): (M, T, C), using rows <= each end."""
-    feats = row_features(raw, columns, mode)
-    idx = ends[:, None] + np.arange(-lookback + 1, 1)[None, :]  # (M, T)
-    x = feats[idx]  # (M, T, C)
-    if mode == "window":
-        anchor = raw[ends, 0][:, None]  # (M, 1): the last target price of each window
+    x = input_windows(row_features(raw, columns, mode), lookback, ends + 1)  # (M, T, C)
+    if mode == "window":  # prices against the last target price, volume against its mean
+        base = np.repeat(raw[ends, 0][:, None, None], len(columns), axis=2)  # (M, 1, C)
         for j, c in enumerate(columns):
             if c == "Volume":
-                x[:, :, j] = x[:, :, j] / np.maximum(x[:, :, j].mean(axis=1, keepdims=True), 1)
-            else:
-                x[:, :, j] = x[:, :, j] / anchor
-        x = x - 1.0
+                base[:, :, j] = np.maximum(x[:, :, j].mean(axis=1, keepdims=True), 1)
+        x = relative(x, base, "ratio")
     return x
 
 
 def encode_targets(price: np.ndarray, ends: np.ndarray, steps: int, mode: str) -> np.ndarray:
     """(M, K) targets for windows ending at ``ends``: rows ends+1 .. ends+K of the price."""
-    fut = price[ends[:, None] + np.arange(1, steps + 1)[None, :]]  # (M, K)
-    anchor = price[ends][:, None]
-    if mode == "return":
-        return np.log(fut / anchor)
-    if mode == "window":
-        return fut / anchor - 1.0
-    return fut
+    fut = target_windows(price, steps, ends + 1)  # (M, K)
+    return relative(fut, price[ends][:, None], ENCODING[mode])
 
 
 def decode(yhat: np.ndarray, anchor: np.ndarray | float, mode: str) -> np.ndarray:
     """Model outputs (original target units of the mode) -> prices."""
-    if mode == "return":
-        return anchor * np.exp(yhat)
-    if mode == "window":
-        return anchor * (1.0 + yhat)
-    return yhat
+    return absolute(yhat, anchor, ENCODING[mode])
 
 
 def pinball_loss(quantiles: tuple[float, ...]):

@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from core import limits
-from core.config import _at_most, _check, _Config, _fraction, _int_at_least
+from core.config import ConfigBase, at_most, check, flag, fraction, int_at_least
 from core.models.recurrent import init_recurrent
 from core.sentiment.text import PAD_ID
 
@@ -30,7 +30,7 @@ CLASSIFIER_CELLS = ("lstm", "gru")
 
 
 @dataclass(frozen=True)
-class ClassifierConfig(_Config):
+class ClassifierConfig(ConfigBase):
     """The sentence classifier's shape."""
 
     vocab_size: int = 10_002  # V, including <pad> and <unk>
@@ -45,26 +45,20 @@ class ClassifierConfig(_Config):
     forget_bias: float | None = 1.0  # LSTM forget-gate bias at init
 
     def __post_init__(self) -> None:
-        _int_at_least("vocab_size", self.vocab_size, 3)
-        _at_most("vocab_size", self.vocab_size, limits.MAX_WORD_VOCAB)
-        _int_at_least("n_classes", self.n_classes, 2)
-        _at_most("n_classes", self.n_classes, limits.MAX_CLASSES)
-        _check(
+        int_at_least("vocab_size", self.vocab_size, 3)
+        at_most("vocab_size", self.vocab_size, limits.MAX_WORD_VOCAB)
+        int_at_least("n_classes", self.n_classes, 2)
+        at_most("n_classes", self.n_classes, limits.MAX_CLASSES)
+        check(
             self.cell in CLASSIFIER_CELLS,
             f"cell must be one of {', '.join(CLASSIFIER_CELLS)}, got {self.cell!r}",
         )
-        _at_most("embed_dim", self.embed_dim, limits.MAX_SENTIMENT_DIM)
-        _at_most("hidden_size", self.hidden_size, limits.MAX_SENTIMENT_DIM)
-        _at_most("num_layers", self.num_layers, limits.MAX_SENTIMENT_LAYERS)
-        _check(
-            isinstance(self.bidirectional, bool),
-            f"bidirectional must be True or False, got {self.bidirectional!r}",
-        )
-        _check(
-            isinstance(self.attention, bool),
-            f"attention must be True or False, got {self.attention!r}",
-        )
-        _fraction("dropout", self.dropout, 0.0, 0.9)
+        at_most("embed_dim", self.embed_dim, limits.MAX_SENTIMENT_DIM)
+        at_most("hidden_size", self.hidden_size, limits.MAX_SENTIMENT_DIM)
+        at_most("num_layers", self.num_layers, limits.MAX_SENTIMENT_LAYERS)
+        flag("bidirectional", self.bidirectional)
+        flag("attention", self.attention)
+        fraction("dropout", self.dropout, 0.0, 0.9)
 
     @property
     def directions(self) -> int:

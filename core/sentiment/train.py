@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
-from core.config import TrainConfig, _check, _Config, _fraction, _int_at_least
+from core.config import ConfigBase, TrainConfig, check, flag, fraction, int_at_least
 from core.sentiment.data import TextDataset, split_indices
 from core.sentiment.metrics import bag_of_words_predict, classification_scores, majority_predict
 from core.sentiment.model import ClassifierConfig, SentimentClassifier
@@ -33,7 +33,7 @@ Tensors = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # tokens (B, T), leng
 
 
 @dataclass(frozen=True)
-class TextConfig(_Config):
+class TextConfig(ConfigBase):
     """How sentences become padded id sequences, and how the set is split."""
 
     max_vocab: int = 10_000  # words kept (most frequent in train), plus <pad> and <unk>
@@ -45,14 +45,14 @@ class TextConfig(_Config):
     split_seed: int = 0
 
     def __post_init__(self) -> None:
-        _int_at_least("max_vocab", self.max_vocab, 1)
-        _int_at_least("min_freq", self.min_freq, 1)
-        _int_at_least("max_len", self.max_len, 1)
-        _check(self.max_len <= 1000, f"max_len must be <= 1000, got {self.max_len}")
-        _check(isinstance(self.lower, bool), f"lower must be True or False, got {self.lower!r}")
-        _fraction("val_fraction", self.val_fraction, 0.0, 0.4)
-        _fraction("test_fraction", self.test_fraction, 0.05, 0.4)
-        _int_at_least("split_seed", self.split_seed, 0)
+        int_at_least("max_vocab", self.max_vocab, 1)
+        int_at_least("min_freq", self.min_freq, 1)
+        int_at_least("max_len", self.max_len, 1)
+        check(self.max_len <= 1000, f"max_len must be <= 1000, got {self.max_len}")
+        flag("lower", self.lower)
+        fraction("val_fraction", self.val_fraction, 0.0, 0.4)
+        fraction("test_fraction", self.test_fraction, 0.05, 0.4)
+        int_at_least("split_seed", self.split_seed, 0)
 
 
 @dataclass

@@ -19,11 +19,11 @@ from core.config import (
     CELLS,
     DEVICES,
     OPTIMIZERS,
-    _at_most,
-    _check,
-    _Config,
-    _fraction,
-    _int_at_least,
+    ConfigBase,
+    at_most,
+    check,
+    fraction,
+    int_at_least,
 )
 from core.models.recurrent import CELL_CLASSES, init_recurrent
 
@@ -31,7 +31,7 @@ State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h (L, B, H) or (h, c
 
 
 @dataclass(frozen=True)
-class CharModelConfig(_Config):
+class CharModelConfig(ConfigBase):
     """Embedding + recurrent stack + linear head over the character vocabulary."""
 
     cell: str = "lstm"  # one of CELLS
@@ -44,17 +44,17 @@ class CharModelConfig(_Config):
     orthogonal_init: bool = True  # orthogonal recurrent weights (W_hh)
 
     def __post_init__(self) -> None:
-        _check(self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
-        _at_most("vocab_size", self.vocab_size, limits.MAX_CHAR_VOCAB)
-        _at_most("embed_size", self.embed_size, limits.MAX_TEXT_HIDDEN)
-        _at_most("hidden_size", self.hidden_size, limits.MAX_TEXT_HIDDEN)
-        _at_most("num_layers", self.num_layers, limits.MAX_TEXT_LAYERS)
-        _fraction("dropout", self.dropout, 0.0, 0.9)
-        _check(
+        check(self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
+        at_most("vocab_size", self.vocab_size, limits.MAX_CHAR_VOCAB)
+        at_most("embed_size", self.embed_size, limits.MAX_TEXT_HIDDEN)
+        at_most("hidden_size", self.hidden_size, limits.MAX_TEXT_HIDDEN)
+        at_most("num_layers", self.num_layers, limits.MAX_TEXT_LAYERS)
+        fraction("dropout", self.dropout, 0.0, 0.9)
+        check(
             self.dropout == 0 or self.num_layers > 1,
             "dropout acts between stacked layers: set num_layers > 1 or dropout = 0",
         )
-        _check(
+        check(
             self.forget_bias is None
             or (isinstance(self.forget_bias, (int, float)) and math.isfinite(self.forget_bias)),
             f"forget_bias must be a finite number or None, got {self.forget_bias!r}",
@@ -62,7 +62,7 @@ class CharModelConfig(_Config):
 
 
 @dataclass(frozen=True)
-class CharTrainConfig(_Config):
+class CharTrainConfig(ConfigBase):
     """Truncated BPTT over B parallel streams of the text, seq_len characters per step."""
 
     epochs: int = 1  # passes over the training text
@@ -82,26 +82,26 @@ class CharTrainConfig(_Config):
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        _int_at_least("epochs", self.epochs, 1)
-        _check(self.epochs <= 1000, f"epochs must be <= 1000, got {self.epochs}")
+        int_at_least("epochs", self.epochs, 1)
+        check(self.epochs <= 1000, f"epochs must be <= 1000, got {self.epochs}")
         if self.max_steps is not None:
-            _int_at_least("max_steps", self.max_steps, 1)
-        _int_at_least("batch_size", self.batch_size, 1)
-        _int_at_least("seq_len", self.seq_len, 2)
-        _check(self.seq_len <= 2048, f"seq_len must be <= 2048, got {self.seq_len}")
-        _check(
+            int_at_least("max_steps", self.max_steps, 1)
+        int_at_least("batch_size", self.batch_size, 1)
+        int_at_least("seq_len", self.seq_len, 2)
+        check(self.seq_len <= 2048, f"seq_len must be <= 2048, got {self.seq_len}")
+        check(
             isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= 10,
             f"lr must be a positive number <= 10, got {self.lr!r}",
         )
-        _check(
+        check(
             self.optimizer in OPTIMIZERS,
             f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}",
         )
-        _check(
+        check(
             isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0,
             f"weight_decay must be >= 0, got {self.weight_decay!r}",
         )
-        _check(
+        check(
             self.clip_norm is None
             or (
                 isinstance(self.clip_norm, (int, float))
@@ -110,16 +110,16 @@ class CharTrainConfig(_Config):
             ),
             f"clip_norm must be a positive number or None, got {self.clip_norm!r}",
         )
-        _fraction("val_fraction", self.val_fraction, 0.01, 0.5)
-        _int_at_least("log_every", self.log_every, 1)
-        _check(
+        fraction("val_fraction", self.val_fraction, 0.01, 0.5)
+        int_at_least("log_every", self.log_every, 1)
+        check(
             isinstance(self.sample_every_s, (int, float)) and self.sample_every_s >= 0,
             f"sample_every_s must be >= 0, got {self.sample_every_s!r}",
         )
-        _int_at_least("sample_length", self.sample_length, 1)
-        _fraction("sample_temperature", self.sample_temperature, 0.0, 5.0)
-        _int_at_least("seed", self.seed, 0)
-        _check(
+        int_at_least("sample_length", self.sample_length, 1)
+        fraction("sample_temperature", self.sample_temperature, 0.0, 5.0)
+        int_at_least("seed", self.seed, 0)
+        check(
             self.device in DEVICES,
             f"device must be one of {', '.join(DEVICES)}, got {self.device!r}",
         )

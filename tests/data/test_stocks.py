@@ -1,4 +1,4 @@
-"""core.data.stocks: the one yf.download call, its cleaning, failure messages, cache and calendar."""
+"""core.data.stocks: the one yf.download call, its cleaning, failure messages, cache, calendar."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import yfinance as yf
 from stock_fakes import combine, fake_download, history
 from yfinance.exceptions import YFRateLimitError
 
-from core.data import stocks
+from core.data import read_series_csv, stocks
 from core.data.stocks import Request, StockDataError, fetch_prices, parse_tickers
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "stocks"
@@ -183,15 +183,15 @@ def test_parse_tickers_rejects_bad_input_with_exact_messages():
     ["MSFT.csv", "MSFT_yf_multiindex_header.csv", "SPY_yf1x_flat_CHLOV.csv",
      "MSFT_leading_index_col.csv"],
 )  # fmt: skip
-def test_read_price_csv_layouts(name):
-    frame = stocks.read_price_csv(FIX / name)
+def test_price_file_layouts_read_by_the_lab_reader(name):
+    frame = read_series_csv(FIX / name)
     assert frame.index.name == "Date" and frame.index.is_monotonic_increasing
     assert {"Open", "High", "Low", "Close", "Volume"} <= set(frame.columns)
     assert np.isfinite(frame["Close"]).all() and len(frame) >= 699
 
 
-def test_read_price_csv_multiindex_values():
-    frame = stocks.read_price_csv(FIX / "MSFT_yf_multiindex_header.csv")
+def test_price_file_multiindex_values():
+    frame = read_series_csv(FIX / "MSFT_yf_multiindex_header.csv")
     assert frame.index[0] == pd.Timestamp("2020-05-22")
     assert frame["Close"].iloc[0] == pytest.approx(183.50999450683594)
 
@@ -200,8 +200,8 @@ def test_trading_calendar():
     friday = pd.Timestamp("2024-06-28")
     assert list(stocks.trading_dates(friday, 3).strftime("%a %d")) == ["Mon 01", "Tue 02", "Wed 03"]
     assert list(stocks.trading_dates(friday, 2, "daily").strftime("%a")) == ["Sat", "Sun"]
-    btc = stocks.read_price_csv(FIX / "BTC-USD.csv")
+    btc = read_series_csv(FIX / "BTC-USD.csv")
     assert stocks.infer_calendar(btc.index) == "daily"
-    assert stocks.infer_calendar(stocks.read_price_csv(FIX / "SPY.csv").index) == "weekdays"
+    assert stocks.infer_calendar(read_series_csv(FIX / "SPY.csv").index) == "weekdays"
     with pytest.raises(ValueError, match=r"^calendar must be weekdays or daily, got 'hourly'$"):
         stocks.trading_dates(friday, 2, "hourly")

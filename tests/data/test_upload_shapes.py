@@ -14,7 +14,7 @@ import pytest
 from stock_fakes import combine, history
 
 from core.data import DataError, read_series_csv, read_series_csv_with_report, to_csv_bytes
-from core.data.csv_fixes import free_names, is_row_index, local_midnights, safe_header
+from core.data.csv.fixes import free_names, is_row_index, local_midnights, safe_header
 from core.data.upload import CleanOptions, clean
 
 

@@ -135,3 +135,33 @@ def test_ratio_mode_refuses_non_positive_values():
         prepare(frame, DataConfig(target="value", normalize="ratio"))
     with pytest.raises(ValueError, match="normalize must be one of level, diff, ratio"):
         DataConfig(normalize="log")
+
+
+def test_one_window_builder_and_one_set_of_target_encodings():
+    """make_windows and the stock forecaster cut windows and encode targets with the same code."""
+    from core.data.windows import ENCODINGS, absolute, input_windows, relative, target_windows
+    from core.forecast import stock_model
+
+    values = np.arange(1.0, 41.0).reshape(20, 2)  # (N, F)
+    start = np.array([3, 7, 17])
+    x = input_windows(values, 3, start)  # (M, T, F)
+    assert x.shape == (3, 3, 2) and x.flags.c_contiguous
+    assert np.array_equal(x[1], values[4:7])
+    assert np.array_equal(target_windows(values[:, 0], 3, start)[2], values[17:20, 0])
+    y, base = values[10:14, :1].T + 0.5, np.array([[7.0]])
+    for encoding in ENCODINGS:
+        np.testing.assert_allclose(absolute(relative(y, base, encoding), base, encoding), y)
+    np.testing.assert_allclose(relative(y, base, "return"), np.log(y / 7.0))
+    with pytest.raises(ValueError, match=r"^encoding must be one of level, diff, ratio, return"):
+        relative(y, base, "log")
+    price = values[:, 0]
+    ends = np.array([5, 9])
+    for mode, encoding in stock_model.ENCODING.items():
+        z = stock_model.encode_targets(price, ends, 2, mode)
+        assert np.array_equal(
+            z, relative(target_windows(price, 2, ends + 1), price[ends][:, None], encoding)
+        )
+        assert np.array_equal(
+            stock_model.decode(z, price[ends][:, None], mode),
+            absolute(z, price[ends][:, None], encoding),
+        )

@@ -90,3 +90,33 @@ def test_from_dict_names_unknown_fields():
 def test_replace_validates_again():
     with pytest.raises(ValueError, match="hidden_size"):
         ModelConfig().replace(hidden_size=-3)
+
+
+def test_the_shared_checks_say_exactly_what_is_wrong():
+    """One set of checks serves every config (forecaster, text, sentiment, stock)."""
+    from core import config
+    from core.forecast.stock_model import StockConfig
+    from core.sentiment.model import ClassifierConfig
+    from core.sentiment.train import TextConfig
+    from core.text.model import CharModelConfig
+
+    cases = [
+        (lambda: config.check(False, "why"), "why"),
+        (lambda: config.int_at_least("n", 0.5, 1), "n must be an integer >= 1, got 0.5"),
+        (lambda: config.at_most("n", 9, 8), "n must be <= 8, got 9"),
+        (lambda: config.fraction("f", True, 0, 1), "f must be a number between 0 and 1, got True"),
+        (lambda: config.positive("lr", 0), "lr must be a positive number, got 0"),
+        (lambda: config.flag("lower", 1), "lower must be True or False, got 1"),
+        (lambda: ClassifierConfig(attention=1), "attention must be True or False, got 1"),
+        (lambda: TextConfig(lower="no"), "lower must be True or False, got 'no'"),
+        (
+            lambda: CharModelConfig(dropout=1.0),
+            "dropout must be a number between 0.0 and 0.9, got 1.0",
+        ),
+        (lambda: StockConfig(horizon=31), "horizon must be 1 to 30 trading days, got 31"),
+    ]
+    for make, message in cases:
+        with pytest.raises(ValueError) as err:
+            make()
+        assert str(err.value) == message
+    assert config.is_positive(2.5) and not config.is_positive(float("nan"))

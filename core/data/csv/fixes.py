@@ -1,6 +1,6 @@
 """Small rules of the CSV reader and writer for awkward real-world exports.
 
-Kept apart from :mod:`core.data.csv` (already long); it imports nothing from it.
+It imports nothing from the rest of :mod:`core.data.csv`.
 
 * :func:`is_row_index` / :func:`free_names`: the pandas row index that ``df.reset_index()``
   followed by ``to_csv()`` writes as the first column (``0, 1, 2, ...``), even when a
