@@ -109,7 +109,7 @@ def run_page(at, page: str):
     return at.run()
 
 
-def poll(at, until, timeout: float = 60.0, interval: float = 0.3):
+def poll(at, until, timeout: float = 300.0, interval: float = 0.3):
     """Re-run the app until ``until(at)`` is true (background jobs advance meanwhile)."""
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -55,7 +55,7 @@ def test_a_comparison_made_on_the_page_reopens_after_a_restart(app, store):
     at.slider(key="cmp-epochs").set_value(2)
     at.select_slider(key="cmp-hidden").set_value(16)
     at.run().button(key="compare-start").click().run()
-    at = poll(at, _finished, timeout=120)
+    at = poll(at, _finished, timeout=300)
     at.run()
     assert not errors_of(at)
     live = at.session_state[RESULT_KEY]

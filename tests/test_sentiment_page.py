@@ -73,7 +73,7 @@ def test_train_live_then_results_and_gates_on_words(app):
     small(at).toggle(key="sent-early").set_value(True)
     at.button(key="sent-train").click().run()  # form values go with the submit
     assert not errors_of(at)
-    at = poll(at, lambda a: RUN in a.session_state, timeout=120)
+    at = poll(at, lambda a: RUN in a.session_state, timeout=300)
     assert not errors_of(at)
     run = at.session_state[RUN]
     assert run.model_cfg.attention and run.model_cfg.bidirectional
@@ -118,9 +118,9 @@ def test_train_live_then_results_and_gates_on_words(app):
 def test_stop_keeps_the_page_alive(app):
     at = run_page(app, "sentiment.py")
     small(at, "rt-polarity", attention=False, epochs=30).button(key="sent-train").click().run()
-    at = poll(at, lambda a: any(b.key == "sent-stop" for b in a.button), timeout=60)
+    at = poll(at, lambda a: any(b.key == "sent-stop" for b in a.button), timeout=300)
     at.button(key="sent-stop").click().run()
-    at = poll(at, lambda a: RUN in a.session_state, timeout=120)
+    at = poll(at, lambda a: RUN in a.session_state, timeout=300)
     run = at.session_state[RUN]
     assert run.fit.reason == "stopped" and len(run.fit.history) < 30
     assert not errors_of(at)

@@ -42,7 +42,7 @@ def test_a_classifier_trained_on_the_page_reopens_after_a_restart(app, store):
     at.select_slider(key="sent-hidden").set_value(16)
     at.slider(key="sent-epochs").set_value(2)
     at.button(key="sent-train").click().run()
-    at = poll(at, lambda a: RUN in a.session_state, timeout=120)
+    at = poll(at, lambda a: RUN in a.session_state, timeout=300)
     trained = at.session_state[RUN]
     [info] = store.list()
     assert info.kind == "sentiment" and trained.extras["saved_run_id"] == info.id

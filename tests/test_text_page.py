@@ -25,7 +25,7 @@ def trained_page(app):
     at.text_area(key="text-paste").input(CORPUS).run()
     assert not errors_of(at)
     at.button(key="text-train").click().run()
-    at = poll(at, lambda a: "text_run" in a.session_state, timeout=120)
+    at = poll(at, lambda a: "text_run" in a.session_state, timeout=300)
     assert not errors_of(at)
     return at
 
@@ -173,9 +173,9 @@ def test_stop_ends_a_long_training_early(app):
     at = run_page(app, "text.py")
     at.radio(key="text-preset").set_value("Classic char-rnn").run()
     at.button(key="text-train").click().run()
-    at = poll(at, lambda a: any(b.key == "text-stop" for b in a.button), timeout=60)
+    at = poll(at, lambda a: any(b.key == "text-stop" for b in a.button), timeout=300)
     at.button(key="text-stop").click().run()
-    at = poll(at, lambda a: "text_run" in a.session_state, timeout=60)
+    at = poll(at, lambda a: "text_run" in a.session_state, timeout=300)
     run = at.session_state["text_run"]
     assert run.result["reason"] == "stopped"
     assert run.result["steps"] < 10 * 72  # far from the 720 steps of 10 passes
