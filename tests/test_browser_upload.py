@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import screenshot, wait_ready
+from conftest import screenshot, settle, wait_ready
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core.data import read_series_csv
@@ -41,7 +41,7 @@ def _full_height(page) -> None:
     """Streamlit scrolls inside its own container: grow the window to capture the page."""
     height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 6000)})
-    page.wait_for_timeout(500)
+    settle(page)
 
 
 def _choose(page, testid: str, label: str, option: str, tries: int = 4) -> None:
@@ -50,7 +50,7 @@ def _choose(page, testid: str, label: str, option: str, tries: int = 4) -> None:
     for attempt in range(tries):
         box.locator("input").click()
         try:
-            page.get_by_role("option", name=option).click(timeout=5_000)
+            page.get_by_role("option", name=option).click(timeout=20_000)
             return
         except PlaywrightTimeout:
             if attempt == tries - 1:
@@ -97,8 +97,8 @@ def test_messy_file_report_chart_download_and_use(page, server_url, tmp_path):
 
     page.get_by_role("button", name="Use this dataset").click()
     wait_ready(page)
-    page.get_by_text("is a data source now").wait_for(timeout=30_000)
-    page.get_by_text("kurse <2024> (upload): how it was read").wait_for(timeout=30_000)
+    page.get_by_text("is a data source now").wait_for(timeout=120_000)
+    page.get_by_text("kurse <2024> (upload): how it was read").wait_for(timeout=120_000)
     _full_height(page)
     screenshot(page, "upload-used")
 

@@ -143,7 +143,7 @@ def test_browser_trains_and_shows_words_on_the_gates(page, server_url):
     page.get_by_role("button", name="Train").click()
     page.get_by_text("Results on the held-out test split").wait_for(timeout=180_000)
     wait_ready(page)
-    page.get_by_text("Gates word by word").first.wait_for(timeout=30_000)
+    page.get_by_text("Gates word by word").first.wait_for(timeout=120_000)
     assert page.get_by_test_id("stAlertContentError").count() == 0
     assert page.get_by_test_id("stPlotlyChart").count() >= 7
     hidden = page.get_by_test_id("stSlider").filter(has_text="Hidden units H").inner_text()

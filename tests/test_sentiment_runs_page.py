@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import errors_of, fresh_app, poll, run_page, screenshot, wait_ready
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, settle, wait_ready
 
 from core import run_kinds
 from core.config import TrainConfig
@@ -150,7 +150,7 @@ def test_runs_page_opens_a_sentiment_run_in_a_browser(page, server_url, trained)
     link.wait_for()
     page.get_by_text("Details: data, settings, timings").click()
     page.get_by_text("Test accuracy").wait_for()
-    page.wait_for_timeout(500)  # the expander's opening animation
+    settle(page)  # the expander's opening animation
     screenshot(page, "runs-page-sentiment")
     link.click()
     opened = page.get_by_text("Opened from a checkpoint")

@@ -199,7 +199,7 @@ def test_browser_trains_and_colours_text_by_a_cell(page, server_url):
     wait_ready(page)
     page.get_by_role("tab", name="Cells").click()
     spans = page.locator("[data-testid='stHtml'] span[style*='background-color']")
-    spans.first.wait_for(timeout=30_000)
+    spans.first.wait_for(timeout=120_000)
     assert spans.count() == 2000  # the validation part of the 20,000 characters, one span each
     assert re.match(r"^\S.*: [+-]\d\.\d{3}$", spans.nth(5).get_attribute("title"))
     page.locator("[data-testid='stTabs']").scroll_into_view_if_needed()
@@ -213,7 +213,7 @@ def test_browser_trains_and_colours_text_by_a_cell(page, server_url):
     screenshot(page, "text-cells-ranking")
     page.get_by_role("tab", name="Generate").click()
     page.get_by_role("button", name="Generate").click()
-    page.get_by_text("Mean probability of the emitted characters").wait_for(timeout=30_000)
+    page.get_by_text("Mean probability of the emitted characters").wait_for(timeout=120_000)
     wait_ready(page)
     colored = page.locator("[data-testid='stHtml'] span[title*='top 5']")
     assert colored.count() == 400  # the default length, one hover per generated character
