@@ -233,7 +233,7 @@ _GEOMETRY = """async () => {
 }"""
 
 
-def settle(page, timeout: float = 60.0) -> None:
+def settle(page, timeout: float = 120.0) -> None:
     """Wait until the page is still: the app idle, nothing moving for three animation frames
     (an expander opening, a resize) and every Plotly chart laid out at its container's
     width. Instead of a fixed pause before a screenshot."""

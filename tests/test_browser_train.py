@@ -62,7 +62,7 @@ def test_live_training_in_the_browser(page, server_url):
 
     page.locator(".st-key-train-live-stop button").click()
     info = page.locator("[data-testid='stAlertContentInfo']").filter(has_text="Training stopped")
-    info.wait_for(timeout=60_000)
+    info.wait_for(timeout=120_000)
     assert "kept the weights of epoch" in info.inner_text()
     page.get_by_role("heading", name="Current run").wait_for(timeout=120_000)
     page.locator(".st-key-train-run-forecast .js-plotly-plot").wait_for(timeout=120_000)
