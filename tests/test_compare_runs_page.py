@@ -145,7 +145,7 @@ def test_an_opened_comparison_in_a_browser(page, server_url, summary):
     settle(page)  # the expander's opening animation
     screenshot(page, "runs-page-comparison")
     page.get_by_role("link", name="See it on the RNN vs GRU vs LSTM page").click()
-    page.get_by_text("Showing the saved comparison").wait_for(timeout=60_000)
+    page.get_by_text("Showing the saved comparison").wait_for(timeout=120_000)
     wait_ready(page)
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     page.locator("[data-testid='stPlotlyChart']").first.scroll_into_view_if_needed()

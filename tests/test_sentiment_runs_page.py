@@ -154,7 +154,7 @@ def test_runs_page_opens_a_sentiment_run_in_a_browser(page, server_url, trained)
     screenshot(page, "runs-page-sentiment")
     link.click()
     opened = page.get_by_text("Opened from a checkpoint")
-    opened.wait_for(timeout=60_000)
+    opened.wait_for(timeout=120_000)
     wait_ready(page)
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     page.locator("[data-testid='stPlotlyChart']").first.scroll_into_view_if_needed()

@@ -206,7 +206,7 @@ def test_browser_trains_and_colours_text_by_a_cell(page, server_url):
     screenshot(page, "text-cells")
     page.get_by_role("button", name="Rank cells by correlation with simple features").click()
     table = page.locator("[data-testid='stDataFrame']").last
-    table.wait_for(timeout=60_000)
+    table.wait_for(timeout=120_000)
     page.locator("[data-testid='stPlotlyChart']").last.scroll_into_view_if_needed()
     screenshot(page, "text-cells-trace")
     table.scroll_into_view_if_needed()

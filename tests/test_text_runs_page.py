@@ -228,6 +228,6 @@ def test_runs_page_with_text_runs_in_a_browser(page, server_url, text_runs, fore
     screenshot(page, "runs-page-export-text")
     page.get_by_role("tab", name="Open & manage").click()
     link.click()
-    page.get_by_text("Current text model").wait_for(timeout=60_000)
+    page.get_by_text("Current text model").wait_for(timeout=120_000)
     wait_ready(page)
     screenshot(page, "text-page-opened-run")
