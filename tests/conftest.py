@@ -74,12 +74,18 @@ def _fresh_streamlit_caches():
     stop_all(timeout=30)
 
 
+# Deadlines, not durations: every wait below returns as soon as its condition holds, so a
+# generous deadline costs nothing when the suite passes and keeps a loaded machine green.
+APPTEST_RUN_S = 300  # one script run of a page (AppTest's default_timeout)
+BROWSER_WAIT_MS = 120_000  # Playwright's default for waits, clicks and expect()
+
+
 def fresh_app():
     """A new AppTest of the whole app (the router), not yet run: empty session state, as
     after a restart."""
     from streamlit.testing.v1 import AppTest
 
-    return AppTest.from_file(str(APP), default_timeout=120)
+    return AppTest.from_file(str(APP), default_timeout=APPTEST_RUN_S)
 
 
 @pytest.fixture
@@ -104,7 +110,7 @@ def run_page(at, page: str):
     return at.run()
 
 
-def poll(at, until, timeout: float = 60.0, interval: float = 0.3):
+def poll(at, until, timeout: float = 300.0, interval: float = 0.3):
     """Re-run the app until ``until(at)`` is true (background jobs advance meanwhile)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -118,6 +124,21 @@ def poll(at, until, timeout: float = 60.0, interval: float = 0.3):
 def shown(markdown: str) -> str:
     """The text a user reads from Markdown source the app escaped with ``md_escape``."""
     return re.sub(r"\\([!-/:-@[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def wait_until(predicate, timeout: float = 120.0, interval: float = 0.05, what: str = ""):
+    """Wait until ``predicate()`` is truthy and return its value; fail after ``timeout`` s.
+
+    For background threads and timers: the deadline is generous (a loaded 2-core machine),
+    the interval short, so a test waits only as long as the condition takes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what or 'condition'} not met within {timeout} s")
+        time.sleep(interval)
 
 
 def errors_of(at) -> list[str]:
@@ -145,7 +166,7 @@ def server_url():
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
+    deadline = time.time() + 300  # a cold start on a loaded machine imports torch slowly
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
@@ -157,7 +178,7 @@ def server_url():
             raise RuntimeError(f"streamlit exited early; see {log.name}")
     else:
         proc.kill()
-        raise RuntimeError("streamlit did not become healthy in 120 s")
+        raise RuntimeError("streamlit did not become healthy in 300 s")
     yield url
     proc.terminate()
     try:
@@ -184,12 +205,46 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
 
 
-def wait_ready(page, timeout: float = 90_000) -> None:
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page with generous default deadlines: Playwright's own defaults
+    (30 s for waits and clicks, 5 s for expect()) fail on a loaded machine."""
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(BROWSER_WAIT_MS)
+    expect.set_options(timeout=BROWSER_WAIT_MS)
+    return page
+
+
+def wait_ready(page, timeout: float = 180_000) -> None:
     """Wait until the app is connected and its script has finished running."""
     page.wait_for_selector(
         "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout
     )
     page.wait_for_selector("[data-test-script-state='notRunning']", timeout=timeout)
+
+
+_GEOMETRY = """async () => {
+    const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+    const boxes = () => JSON.stringify([...document.querySelectorAll(
+        "[data-testid='stMain'], [data-testid='stExpanderDetails'], .js-plotly-plot")
+    ].map(e => { const b = e.getBoundingClientRect(); return [b.x, b.y, b.width, b.height]; }));
+    const plotly = () => [...document.querySelectorAll(".js-plotly-plot")].every(el => {
+        const w = el.getBoundingClientRect().width;
+        return w === 0 || (el._fullLayout && Math.abs(el._fullLayout.width - w) < 2);
+    });
+    const before = boxes();
+    await frame(); await frame(); await frame();
+    return plotly() && boxes() === before;
+}"""
+
+
+def settle(page, timeout: float = 120.0) -> None:
+    """Wait until the page is still: the app idle, nothing moving for three animation frames
+    (an expander opening, a resize) and every Plotly chart laid out at its container's
+    width. Instead of a fixed pause before a screenshot."""
+    wait_ready(page)
+    wait_until(lambda: page.evaluate(_GEOMETRY), timeout, 0.1, "a still page")
 
 
 def screenshot(page, name: str) -> Path:

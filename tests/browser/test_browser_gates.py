@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from conftest import screenshot, wait_ready
+from conftest import screenshot, settle, wait_ready
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
@@ -25,7 +25,7 @@ def _open_tab(page, name: str) -> None:
 def _shot(page, name: str, height: int) -> None:
     """Streamlit scrolls inside the page: a tall viewport puts the whole tab on the picture."""
     page.set_viewport_size({"width": 1400, "height": height})
-    page.wait_for_timeout(800)  # Plotly relayouts to the new size
+    settle(page)  # Plotly relayouts to the new size
     screenshot(page, name)
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from conftest import screenshot, wait_ready
+from conftest import screenshot, settle, wait_ready
 
 LIVE_LOSS = ".st-key-train-live-loss .js-plotly-plot"
 
@@ -18,14 +16,16 @@ def loss_points(page) -> int:
     return charts.first.evaluate("el => (el.data && el.data.length) ? el.data[0].x.length : 0")
 
 
-def wait_points(page, at_least: int, timeout: float = 120) -> int:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        n = loss_points(page)
-        if n >= at_least:
-            return n
-        page.wait_for_timeout(250)
-    raise AssertionError(f"the live loss chart did not reach {at_least} points in {timeout} s")
+def wait_points(page, at_least: int, timeout: float = 300) -> int:
+    """Wait until the live loss chart has ``at_least`` epochs drawn; returns how many."""
+    page.wait_for_function(
+        """([sel, n]) => { const el = document.querySelector(sel);
+            return !!(el && el.data && el.data.length) && el.data[0].x.length >= n; }""",
+        arg=[LIVE_LOSS, at_least],
+        timeout=timeout * 1000,
+        polling=250,
+    )
+    return loss_points(page)
 
 
 def nav(page, title: str) -> None:
@@ -54,7 +54,7 @@ def test_live_training_in_the_browser(page, server_url):
     # the page stays responsive: another page, the sidebar shows the job, then back
     nav(page, "Home")
     sidebar = page.locator("[data-testid='stSidebar']")
-    sidebar.locator("[data-testid='stProgress']").wait_for(timeout=30_000)
+    sidebar.locator("[data-testid='stProgress']").wait_for(timeout=120_000)
     assert "epoch" in sidebar.inner_text()
     nav(page, "Train")
     later = wait_points(page, first + 1)
@@ -62,13 +62,13 @@ def test_live_training_in_the_browser(page, server_url):
 
     page.locator(".st-key-train-live-stop button").click()
     info = page.locator("[data-testid='stAlertContentInfo']").filter(has_text="Training stopped")
-    info.wait_for(timeout=60_000)
+    info.wait_for(timeout=120_000)
     assert "kept the weights of epoch" in info.inner_text()
-    page.get_by_role("heading", name="Current run").wait_for(timeout=30_000)
-    page.locator(".st-key-train-run-forecast .js-plotly-plot").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Current run").wait_for(timeout=120_000)
+    page.locator(".st-key-train-run-forecast .js-plotly-plot").wait_for(timeout=120_000)
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     assert page.locator("[data-testid='stException']").count() == 0
     page.set_viewport_size({"width": 1400, "height": 3400})  # down to the score table
-    page.wait_for_timeout(1000)  # let the charts finish drawing
+    settle(page)  # let the charts finish drawing
     path = screenshot(page, "train-live-stopped")
     assert path.stat().st_size > 10_000

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import screenshot, wait_ready
+from conftest import screenshot, settle, wait_ready
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core.data import read_series_csv
@@ -41,7 +41,7 @@ def _full_height(page) -> None:
     """Streamlit scrolls inside its own container: grow the window to capture the page."""
     height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 6000)})
-    page.wait_for_timeout(500)
+    settle(page)
 
 
 def _choose(page, testid: str, label: str, option: str, tries: int = 4) -> None:
@@ -50,7 +50,7 @@ def _choose(page, testid: str, label: str, option: str, tries: int = 4) -> None:
     for attempt in range(tries):
         box.locator("input").click()
         try:
-            page.get_by_role("option", name=option).click(timeout=5_000)
+            page.get_by_role("option", name=option).click(timeout=20_000)
             return
         except PlaywrightTimeout:
             if attempt == tries - 1:
@@ -71,8 +71,8 @@ def _upload(page, server_url: str, name: str, data: bytes) -> None:
 
 def test_messy_file_report_chart_download_and_use(page, server_url, tmp_path):
     _upload(page, server_url, "kurse <2024>.csv", MESSY)
-    page.get_by_role("heading", name="Data quality").wait_for(timeout=60_000)
-    page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Data quality").wait_for(timeout=120_000)
+    page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=120_000)
     body = page.locator("[data-testid='stMain']")
     # the report: rows, dates read day first, the junk cell named with its line
     assert "kept 12 with 3 numeric column(s)" in body.inner_text()
@@ -97,8 +97,8 @@ def test_messy_file_report_chart_download_and_use(page, server_url, tmp_path):
 
     page.get_by_role("button", name="Use this dataset").click()
     wait_ready(page)
-    page.get_by_text("is a data source now").wait_for(timeout=30_000)
-    page.get_by_text("kurse <2024> (upload): how it was read").wait_for(timeout=30_000)
+    page.get_by_text("is a data source now").wait_for(timeout=120_000)
+    page.get_by_text("kurse <2024> (upload): how it was read").wait_for(timeout=120_000)
     _full_height(page)
     screenshot(page, "upload-used")
 
@@ -106,12 +106,12 @@ def test_messy_file_report_chart_download_and_use(page, server_url, tmp_path):
 def test_refused_file_shows_the_reason_and_keeps_the_earlier_upload(page, server_url):
     _upload(page, server_url, "kurse.csv", MESSY)
     page.get_by_role("button", name="Use this dataset").click()
-    page.get_by_text("is a data source now").wait_for(timeout=60_000)
+    page.get_by_text("is a data source now").wait_for(timeout=120_000)
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
         {"name": "photo.csv", "mimeType": "text/csv", "buffer": PNG}
     )
     error = page.locator("[data-testid='stAlertContentError']").first
-    error.wait_for(timeout=60_000)
+    error.wait_for(timeout=120_000)
     wait_ready(page)
     assert "photo.csv looks like a PNG image" in error.inner_text()
     body = page.locator("[data-testid='stMain']").inner_text()
@@ -123,7 +123,7 @@ def test_refused_file_shows_the_reason_and_keeps_the_earlier_upload(page, server
 def test_columns_and_resampling_drive_the_preview(page, server_url):
     aapl = Path(__file__).resolve().parents[1] / "fixtures" / "data" / "yahoo" / "AAPL.csv"
     _upload(page, server_url, "AAPL.csv", aapl.read_bytes())
-    page.get_by_role("heading", name="Columns").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Columns").wait_for(timeout=120_000)
     wait_ready(page)
     _choose(page, "stMultiSelect", "More input columns", "Volume")
     page.keyboard.press("Escape")
@@ -131,7 +131,7 @@ def test_columns_and_resampling_drive_the_preview(page, server_url):
     _choose(page, "stSelectbox", "Resample", "weekly (weeks ending Sunday)")
     wait_ready(page)
     body = page.locator("[data-testid='stMain']")
-    page.get_by_text("Resampled 1,258 rows to weekly").wait_for(timeout=60_000)
+    page.get_by_text("Resampled 1,258 rows to weekly").wait_for(timeout=120_000)
     chart = page.locator("[data-testid='stPlotlyChart']").first
     assert chart.locator(".js-plotly-plot .subplot").count() == 2  # Close and Volume panels
     assert "Volume" in chart.inner_text() and "Close (target)" in chart.inner_text()

@@ -15,7 +15,7 @@ def test_overlaid_loss_curves_in_a_real_browser(page, server_url):
     page.goto(f"{server_url}/compare")
     wait_ready(page)
     start = page.get_by_role("button", name="Compare", exact=True)
-    start.wait_for(timeout=60_000)
+    start.wait_for(timeout=120_000)
     # a small budget: 1,024 sequences, 6 epochs (keyboard, as a person without a mouse would)
     sequences = _slider(page, "Training sequences")
     sequences.focus()

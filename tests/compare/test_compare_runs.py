@@ -7,11 +7,11 @@ from __future__ import annotations
 import io
 import json
 import math
-import time
 from functools import partial
 
 import pytest
 import torch
+from conftest import wait_until
 
 from core.compare.longmemory import make_task
 from core.compare.reading import read_comparison
@@ -38,7 +38,7 @@ def result():
 def _finished(fn) -> Job:
     job = Job(fn, name="compare autosave", kind="compare")
     job.start()
-    assert job.join(120)
+    assert job.join(300)
     return job
 
 
@@ -94,11 +94,9 @@ def test_a_stopped_comparison_is_saved_with_what_was_trained(tmp_path):
     store = RunStore(tmp_path)
     job = Job(compare_job(MAKE, SPECS, 8, TRAIN.replace(epochs=500), store=store))
     job.start()
-    deadline = time.time() + 60
-    while not job.snapshot().get("histories") and time.time() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: job.snapshot().get("histories"), 300, what="a first epoch")
     job.stop()
-    assert job.join(60)
+    assert job.join(300)
     [info] = store.list()
     assert job.result.stopped and info.meta["stopped"] is True
     assert info.meta["fit"]["reason"] == "stopped"

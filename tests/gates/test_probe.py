@@ -150,7 +150,7 @@ def test_forecast_task_records_probes_and_publishes_the_count(sample):
     model = ModelConfig(cell="lstm", hidden_size=4)
     job = Job(forecast_task(sample, DATA, model, TRAIN.replace(epochs=3)), name="probe")
     job.start()
-    assert job.join(timeout=120)
+    assert job.join(timeout=300)
     assert job.status == DONE, job.snapshot().get("message")
     run = job.result
     rec = run.extras["probe"]

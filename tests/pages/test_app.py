@@ -37,7 +37,7 @@ def test_home_one_click_trains_the_offline_default(app):
     at = app.run()
     at.button(key="home-start").click().run()
     assert not errors_of(at)
-    at = poll(at, lambda a: "run" in a.session_state, timeout=120)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     run = at.session_state["run"]
     assert run.dataset.provenance["offline"] is True
     assert run.fit.history and run.fit.history[-1]["epoch"] >= 1

@@ -47,7 +47,7 @@ def test_compare_trains_side_by_side_and_explains(app, task):
     at = _small(at.run())
     at.button(key="compare-start").click().run()
     assert not errors_of(at)
-    at = poll(at, _finished, timeout=120)
+    at = poll(at, _finished, timeout=300)
     at.run()
     assert not errors_of(at)
     result = at.session_state[RESULT_KEY]
@@ -81,7 +81,7 @@ def test_depth_experiment_trains_each_cell_with_and_without_clipping(app):
     at.selectbox(key="cmp-task").set_value("Adding problem")
     at = _small(at.run())
     at.button(key="compare-start").click().run()
-    at = poll(at, _finished, timeout=120)
+    at = poll(at, _finished, timeout=300)
     at.run()
     assert not errors_of(at)
     labels = [r.spec.label for r in at.session_state[RESULT_KEY].results]
@@ -94,9 +94,9 @@ def test_stop_keeps_what_was_trained(app):
     at = run_page(app, "compare.py")
     at = _small(at, lag=10, epochs=60)
     at.button(key="compare-start").click().run()
-    at = poll(at, lambda a: any(b.key == "compare-stop" for b in a.button), timeout=60)
+    at = poll(at, lambda a: any(b.key == "compare-stop" for b in a.button), timeout=300)
     at.button(key="compare-stop").click().run()
-    at = poll(at, _finished, timeout=60)
+    at = poll(at, _finished, timeout=300)
     at.run()
     result = at.session_state[RESULT_KEY]
     assert result.stopped and len(result.results) < 3
@@ -122,7 +122,7 @@ def test_bad_data_fails_with_a_message_and_keeps_earlier_work(app):
     at.selectbox(key="cmp-task").set_value("A dataset of the lab").run()
     at.selectbox(key="cmp-data").set_value("tiny upload").run()
     at.button(key="compare-start").click().run()
-    at = poll(at, _finished, timeout=60)
+    at = poll(at, _finished, timeout=300)
     at.run()
     assert [e.value for e in at.error] == [
         "The comparison failed: only 14 training rows for lookback 30 + horizon 1: use a "
@@ -165,7 +165,7 @@ def test_lag_sweep_draws_loss_share_against_lag(app):
     at.slider(key="cmp-epochs").set_value(1)
     at.select_slider(key="cmp-hidden").set_value(16)
     at.run().button(key="compare-start").click().run()
-    at = poll(at, _finished, timeout=120)
+    at = poll(at, _finished, timeout=300)
     at.run()
     assert not errors_of(at)
     result = at.session_state[RESULT_KEY]

@@ -8,7 +8,7 @@ import json
 from functools import partial
 
 import pytest
-from conftest import errors_of, fresh_app, poll, run_page, screenshot, shown, wait_ready
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, settle, shown, wait_ready
 
 from core.compare.longmemory import make_task
 from core.compare.specs import ARCHITECTURES
@@ -56,7 +56,7 @@ def test_a_comparison_made_on_the_page_reopens_after_a_restart(app, store):
     at.slider(key="cmp-epochs").set_value(2)
     at.select_slider(key="cmp-hidden").set_value(16)
     at.run().button(key="compare-start").click().run()
-    at = poll(at, _finished, timeout=120)
+    at = poll(at, _finished, timeout=300)
     at.run()
     assert not errors_of(at)
     live = at.session_state[RESULT_KEY]
@@ -143,12 +143,12 @@ def test_an_opened_comparison_in_a_browser(page, server_url, summary):
     wait_ready(page)
     page.get_by_text("Details: data, settings, timings").click()
     page.get_by_test_id("stExpanderDetails").get_by_text("Final validation loss").wait_for()
-    page.wait_for_timeout(500)
+    settle(page)  # the expander's opening animation
     screenshot(page, "runs-page-comparison")
     page.get_by_role("link", name="See it on the RNN vs GRU vs LSTM page").click()
-    page.get_by_text("Showing the saved comparison").wait_for(timeout=60_000)
+    page.get_by_text("Showing the saved comparison").wait_for(timeout=120_000)
     wait_ready(page)
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     page.locator("[data-testid='stPlotlyChart']").first.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    settle(page)
     screenshot(page, "compare-page-opened-run")

@@ -6,7 +6,7 @@ import base64
 import dataclasses
 import json
 import re
-import time
+import threading
 
 import numpy as np
 import pytest
@@ -318,18 +318,24 @@ def test_bad_checkpoints_get_a_clear_message_and_the_run_survives(app, tmp_path,
     assert _find(at, "i, f, g, o, c, h of every unit (layer 1)")
 
 
-class _Slow(Callback):
-    """Keeps a tiny training job running long enough to watch it (0.3 s per epoch)."""
+class _Hold(Callback):
+    """Holds a tiny training job at the end of epoch 2 (after its probe snapshot) until the
+    test lets it go: it is still training however slowly the page is polled."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
 
     def on_epoch_end(self, trainer, record):
-        time.sleep(0.3)
+        if record["epoch"] == 2:
+            self.release.wait(600)
 
 
 def test_live_gates_while_a_model_trains(app):
     """A running job's latest probe snapshot is drawn, and equals what the run keeps."""
     sample = load_sample("MSFT", last=240)
+    hold = _Hold()
     task = forecast_task(
-        sample, DATA, ModelConfig(hidden_size=4), TRAIN.replace(epochs=50), callbacks=[_Slow()]
+        sample, DATA, ModelConfig(hidden_size=4), TRAIN.replace(epochs=50), callbacks=[hold]
     )
     job = training_job(task, name="live", kind="train", meta={"result_key": "run"})
     holder = SessionJobs()
@@ -338,7 +344,7 @@ def test_live_gates_while_a_model_trains(app):
     job.start()
     try:
         at = run_page(app, "gates.py")
-        at = poll(at, lambda a: _live_epoch(a) >= 2, timeout=90)
+        at = poll(at, lambda a: _live_epoch(a) >= 2, timeout=300)
         epoch = _live_epoch(at)
         drawn = _heatmaps(_find(at, "Live: the probe window's gates (layer 1)"))
         assert any("A model is training now" in i.value for i in at.info)
@@ -349,9 +355,10 @@ def test_live_gates_while_a_model_trains(app):
         assert not any(i.value.startswith("Train a model first") for i in at.info)
         assert not at.get("page_link") and not errors_of(at)
     finally:
-        job.stop()
-        job.join(60)
-    at = poll(at, lambda a: "run" in a.session_state, timeout=30)
+        job.stop()  # seen at the first batch of epoch 3: the run keeps epoch 2
+        hold.release.set()
+        job.join(300)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     assert not errors_of(at)
     rec = at.session_state["run"].extras["probe"]
     for key in ("i", "f", "g", "o", "c", "h"):

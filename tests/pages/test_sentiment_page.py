@@ -75,7 +75,7 @@ def test_train_live_then_results_and_gates_on_words(app):
     small(at).toggle(key="sent-early").set_value(True)
     at.button(key="sent-train").click().run()  # form values go with the submit
     assert not errors_of(at)
-    at = poll(at, lambda a: RUN in a.session_state, timeout=120)
+    at = poll(at, lambda a: RUN in a.session_state, timeout=300)
     assert not errors_of(at)
     run = at.session_state[RUN]
     assert run.model_cfg.attention and run.model_cfg.bidirectional
@@ -121,9 +121,9 @@ def test_stop_keeps_the_page_alive(app):
     at = run_page(app, "sentiment.py")
     small(at, "rt-polarity", attention=False, epochs=30).toggle(key="sent-early").set_value(False)
     at.button(key="sent-train").click().run()
-    at = poll(at, lambda a: any(b.key == "sent-stop" for b in a.button), timeout=60)
+    at = poll(at, lambda a: any(b.key == "sent-stop" for b in a.button), timeout=300)
     at.button(key="sent-stop").click().run()
-    at = poll(at, lambda a: RUN in a.session_state, timeout=120)
+    at = poll(at, lambda a: RUN in a.session_state, timeout=300)
     run = at.session_state[RUN]
     assert run.fit.reason == "stopped" and len(run.fit.history) < 30
     assert not errors_of(at)
@@ -145,7 +145,7 @@ def test_browser_trains_and_shows_words_on_the_gates(page, server_url):
     page.get_by_role("button", name="Train").click()
     page.get_by_text("Results on the held-out test split").wait_for(timeout=180_000)
     wait_ready(page)
-    page.get_by_text("Gates word by word").first.wait_for(timeout=30_000)
+    page.get_by_text("Gates word by word").first.wait_for(timeout=120_000)
     assert page.get_by_test_id("stAlertContentError").count() == 0
     assert page.get_by_test_id("stPlotlyChart").count() >= 7
     hidden = page.get_by_test_id("stSlider").filter(has_text="Hidden units H").inner_text()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import errors_of, fresh_app, poll, run_page, screenshot, shown, wait_ready
+from conftest import errors_of, fresh_app, poll, run_page, screenshot, settle, shown, wait_ready
 
 from core.config import TrainConfig
 from core.runs import registry as run_kinds
@@ -42,7 +42,7 @@ def test_a_classifier_trained_on_the_page_reopens_after_a_restart(app, store):
     at.select_slider(key="sent-hidden").set_value(16)
     at.slider(key="sent-epochs").set_value(2)
     at.button(key="sent-train").click().run()
-    at = poll(at, lambda a: RUN in a.session_state, timeout=120)
+    at = poll(at, lambda a: RUN in a.session_state, timeout=300)
     trained = at.session_state[RUN]
     [info] = store.list()
     assert info.kind == "sentiment" and trained.extras["saved_run_id"] == info.id
@@ -151,11 +151,11 @@ def test_runs_page_opens_a_sentiment_run_in_a_browser(page, server_url, trained)
     link.wait_for()
     page.get_by_text("Details: data, settings, timings").click()
     page.get_by_text("Test accuracy").wait_for()
-    page.wait_for_timeout(500)  # the expander's opening animation
+    settle(page)  # the expander's opening animation
     screenshot(page, "runs-page-sentiment")
     link.click()
     opened = page.get_by_text("Opened from a checkpoint")
-    opened.wait_for(timeout=60_000)
+    opened.wait_for(timeout=120_000)
     wait_ready(page)
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     page.locator("[data-testid='stPlotlyChart']").first.scroll_into_view_if_needed()

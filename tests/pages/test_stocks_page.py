@@ -100,7 +100,7 @@ def test_backtest_runs_in_the_background_and_reports_honestly(app):
     at.slider(key="stocks-horizon").set_value(3)
     at.button(key="stocks-run").click().run()
     assert not errors_of(at)
-    at = poll(at, lambda a: REPORT_KEY in a.session_state, timeout=120)
+    at = poll(at, lambda a: REPORT_KEY in a.session_state, timeout=300)
     at.run()
     report = at.session_state[REPORT_KEY]
     assert report.dataset_name == OFFLINE and report.config.horizon == 3
@@ -165,7 +165,7 @@ def test_stop_ends_the_backtest_and_keeps_the_page_alive(app):
     at = run_page(app, "stocks.py")
     at.button(key="stocks-run").click().run()
     at.button(key="stocks-stop").click().run()
-    at = poll(at, lambda a: REPORT_KEY in a.session_state, timeout=120)
+    at = poll(at, lambda a: REPORT_KEY in a.session_state, timeout=300)
     at.run()
     report = at.session_state[REPORT_KEY]
     assert report.stopped and report.future is None

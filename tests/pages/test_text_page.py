@@ -25,7 +25,7 @@ def trained_page(app):
     at.text_area(key="text-paste").input(CORPUS).run()
     assert not errors_of(at)
     at.button(key="text-train").click().run()
-    at = poll(at, lambda a: "text_run" in a.session_state, timeout=120)
+    at = poll(at, lambda a: "text_run" in a.session_state, timeout=300)
     assert not errors_of(at)
     return at
 
@@ -173,9 +173,9 @@ def test_stop_ends_a_long_training_early(app):
     at = run_page(app, "text.py")
     at.radio(key="text-preset").set_value("Classic char-rnn").run()
     at.button(key="text-train").click().run()
-    at = poll(at, lambda a: any(b.key == "text-stop" for b in a.button), timeout=60)
+    at = poll(at, lambda a: any(b.key == "text-stop" for b in a.button), timeout=300)
     at.button(key="text-stop").click().run()
-    at = poll(at, lambda a: "text_run" in a.session_state, timeout=60)
+    at = poll(at, lambda a: "text_run" in a.session_state, timeout=300)
     run = at.session_state["text_run"]
     assert run.result["reason"] == "stopped"
     assert run.result["steps"] < 10 * 72  # far from the 720 steps of 10 passes
@@ -199,21 +199,21 @@ def test_browser_trains_and_colours_text_by_a_cell(page, server_url):
     wait_ready(page)
     page.get_by_role("tab", name="Cells").click()
     spans = page.locator("[data-testid='stHtml'] span[style*='background-color']")
-    spans.first.wait_for(timeout=30_000)
+    spans.first.wait_for(timeout=120_000)
     assert spans.count() == 2000  # the validation part of the 20,000 characters, one span each
     assert re.match(r"^\S.*: [+-]\d\.\d{3}$", spans.nth(5).get_attribute("title"))
     page.locator("[data-testid='stTabs']").scroll_into_view_if_needed()
     screenshot(page, "text-cells")
     page.get_by_role("button", name="Rank cells by correlation with simple features").click()
     table = page.locator("[data-testid='stDataFrame']").last
-    table.wait_for(timeout=60_000)
+    table.wait_for(timeout=120_000)
     page.locator("[data-testid='stPlotlyChart']").last.scroll_into_view_if_needed()
     screenshot(page, "text-cells-trace")
     table.scroll_into_view_if_needed()
     screenshot(page, "text-cells-ranking")
     page.get_by_role("tab", name="Generate").click()
     page.get_by_role("button", name="Generate").click()
-    page.get_by_text("Mean probability of the emitted characters").wait_for(timeout=30_000)
+    page.get_by_text("Mean probability of the emitted characters").wait_for(timeout=120_000)
     wait_ready(page)
     colored = page.locator("[data-testid='stHtml'] span[title*='top 5']")
     assert colored.count() == 400  # the default length, one hover per generated character

@@ -58,7 +58,7 @@ def test_a_text_model_trained_on_the_page_reopens_after_a_restart(app, store):
     at.radio(key="text-source").set_value("Paste text").run()
     at.text_area(key="text-paste").input(load_shakespeare(7000).text).run()
     at.button(key="text-train").click().run()
-    at = poll(at, lambda a: "text_run" in a.session_state, timeout=180)
+    at = poll(at, lambda a: "text_run" in a.session_state, timeout=300)
     trained = at.session_state["text_run"]
     [info] = store.list()
     assert info.kind == "text" and trained.extras["saved_run_id"] == info.id
@@ -228,6 +228,6 @@ def test_runs_page_with_text_runs_in_a_browser(page, server_url, text_runs, fore
     screenshot(page, "runs-page-export-text")
     page.get_by_role("tab", name="Open & manage").click()
     link.click()
-    page.get_by_text("Current text model").wait_for(timeout=60_000)
+    page.get_by_text("Current text model").wait_for(timeout=120_000)
     wait_ready(page)
     screenshot(page, "text-page-opened-run")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 
 import pytest
-from conftest import errors_of, poll, run_page
+from conftest import errors_of, poll, run_page, wait_until
 
 from core.config import ModelConfig
 from core.models.recurrent import RecurrentForecaster, count_parameters
@@ -78,7 +77,7 @@ def test_a_short_run_on_the_sine_becomes_the_session_run(app):
     at = sine_page(app)
     at.button(key="trainbtn-start").click().run()
     assert not errors_of(at)
-    at = poll(at, lambda a: "run" in a.session_state, timeout=120)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     at.run()
     run = at.session_state["run"]
     assert run.dataset.name == "synthetic sine" and run.data_cfg.lookback == 12
@@ -100,7 +99,7 @@ def test_a_short_run_on_the_sine_becomes_the_session_run(app):
 def test_the_run_and_the_settings_survive_a_visit_to_another_page(app):
     at = sine_page(app, epochs=2)
     at.button(key="trainbtn-start").click().run()
-    at = poll(at, lambda a: "run" in a.session_state, timeout=120)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     run = at.session_state["run"]
     at.switch_page("../pages/home.py").run()
     at.switch_page("../pages/train.py").run()
@@ -115,9 +114,9 @@ def test_the_run_and_the_settings_survive_a_visit_to_another_page(app):
 def test_stop_keeps_a_usable_run(app):
     at = sine_page(app, epochs=2000)
     at.button(key="trainbtn-start").click().run()
-    at = poll(at, lambda a: len(train_job(a).snapshot().get("history", [])) >= 2, timeout=120)
+    at = poll(at, lambda a: len(train_job(a).snapshot().get("history", [])) >= 2, timeout=300)
     at.button(key="train-live-stop").click().run()
-    at = poll(at, lambda a: "run" in a.session_state, timeout=60)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     at.run()
     run = at.session_state["run"]
     assert run.fit.reason == "stopped"
@@ -163,7 +162,7 @@ def test_a_diverging_run_says_so(app):
     at.number_input(key="train-epochs").set_value(5)
     at.run()
     at.button(key="trainbtn-start").click().run()
-    at = poll(at, lambda a: train_job(a).done, timeout=120)
+    at = poll(at, lambda a: train_job(a).done, timeout=300)
     at.run()
     assert at.error[0].value == f"Training failed: {DIVERGED_FIRST_EPOCH}."
     assert "run" not in at.session_state
@@ -172,7 +171,7 @@ def test_a_diverging_run_says_so(app):
 def test_a_failed_job_keeps_the_earlier_run(app):
     at = sine_page(app, epochs=2)
     at.button(key="trainbtn-start").click().run()
-    at = poll(at, lambda a: "run" in a.session_state, timeout=120)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     first = at.session_state["run"]
     at.selectbox(key="train-optimizer").set_value("sgd")
     at.select_slider(key="train-lr").set_value(10.0)
@@ -180,7 +179,7 @@ def test_a_failed_job_keeps_the_earlier_run(app):
     at.toggle(key="train-clip-on").set_value(False)
     at.run()
     at.button(key="trainbtn-start").click().run()
-    at = poll(at, lambda a: train_job(a).done, timeout=120)
+    at = poll(at, lambda a: train_job(a).done, timeout=300)
     at.run()
     assert at.error[0].value == f"Training failed: {DIVERGED_FIRST_EPOCH}."
     assert at.session_state["run"] is first
@@ -209,8 +208,8 @@ def test_a_full_server_answers_busy(app):
     finally:
         release.set()
         for job in others:
-            job.join(10)
-    time.sleep(0.1)
+            job.join(60)
+    wait_until(lambda: len(manager().running()) < manager().max_jobs, what="a free slot")
     at.button(key="trainbtn-start").click().run()  # a slot is free again: it starts
     assert train_job(at) is not None
     train_job(at).stop()

@@ -35,7 +35,7 @@ def test_the_sine_demo_from_home_learns_and_fills_the_form(app):
     assert at.button(key="home-sine").label == "Watch it learn on a sine wave"
     at.button(key="home-sine").click().run()
     assert not errors_of(at)
-    at = poll(at, lambda a: "run" in a.session_state, timeout=120)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     at.run()
     run = at.session_state["run"]
     expected = synthetic(**SINE_DEMO)  # the same series the form's generator draws
@@ -56,7 +56,7 @@ def test_the_sine_demo_from_home_learns_and_fills_the_form(app):
 def test_a_stock_run_is_explained_and_offers_the_sine(app):
     at = app.run()
     at.button(key="home-start").click().run()
-    at = poll(at, lambda a: "run" in a.session_state, timeout=120)
+    at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     at.run()
     assert not errors_of(at)
     run = at.session_state["run"]

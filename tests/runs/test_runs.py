@@ -142,7 +142,7 @@ def test_concurrent_writers_never_corrupt_the_folder(tmp_path, run):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(120)
+        t.join(300)
     assert not errors and not seen_broken
     infos = store.list()
     assert sorted(i.name for i in infos) == ["a-1", "a-2", "a-3", "b-1", "b-2", "b-3"]
@@ -206,7 +206,7 @@ def test_other_kinds_are_stored_as_records(tmp_path):
 def _job(task) -> Job:
     job = Job(task, name="autosave test")
     job.start()
-    assert job.join(120)
+    assert job.join(300)
     return job
 
 

@@ -368,7 +368,7 @@ def test_the_background_task_publishes_baselines_and_curves_and_stops():
     ds = load_bundled("imdb")
     task = sentiment_task(ds, TextConfig(), SMALL, TrainConfig(epochs=2))
     job = Job(task, name="imdb", kind="sentiment").start()
-    assert job.join(120) and job.status == "done", job.snapshot().get("message")
+    assert job.join(300) and job.status == "done", job.snapshot().get("message")
     snap = job.snapshot()
     assert snap["baselines"]["majority"] == pytest.approx(0.5)
     assert [h["epoch"] for h in snap["history"]] == [1, 2] and "val_acc" in snap["history"][0]

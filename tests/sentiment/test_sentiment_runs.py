@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import numpy as np
 import pytest
 import torch
+from conftest import wait_until
 
 from core.config import TrainConfig
 from core.jobs.threads import Job
@@ -51,7 +51,7 @@ def same_classifier(a: SentimentRun, b: SentimentRun) -> None:
 def _finished(task) -> Job:
     job = Job(task, name="sentiment autosave", kind="sentiment")
     job.start()
-    assert job.join(120)
+    assert job.join(300)
     return job
 
 
@@ -100,11 +100,9 @@ def test_a_stopped_sentiment_job_is_saved_too(tmp_path):
     store = RunStore(tmp_path)
     job = Job(sentiment_task(DATA, TEXT, MODEL, TRAIN.replace(epochs=500), store=store))
     job.start()
-    deadline = time.time() + 60
-    while not job.snapshot().get("history") and time.time() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: job.snapshot().get("history"), 300, what="a first epoch")
     job.stop()
-    assert job.join(60)
+    assert job.join(300)
     assert job.snapshot()["status"] == "stopped" and job.result.fit.reason == "stopped"
     [info] = store.list()
     assert info.kind == "sentiment" and info.meta["fit"]["reason"] == "stopped"

@@ -185,7 +185,7 @@ def test_text_task_runs_as_a_background_job_publishing_history_and_samples():
     cfg = SMALL_TRAIN.replace(max_steps=10, log_every=5, sample_every_s=3600)
     job = Job(text_task(load_shakespeare(20_000), SMALL_MODEL, cfg), name="t", kind="text")
     job.start()
-    assert job.join(60)
+    assert job.join(300)
     snap = job.snapshot()
     assert snap["status"] == "done", snap.get("message")
     assert [r["step"] for r in snap["history"]] == [5, 10]

@@ -8,11 +8,10 @@ import io
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, wait_until
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import synthetic
@@ -59,7 +58,7 @@ def same_generation(a: TextRun, b: TextRun) -> None:
 def _finished(task) -> Job:
     job = Job(task, name="text autosave", kind="text")
     job.start()
-    assert job.join(120)
+    assert job.join(300)
     return job
 
 
@@ -97,11 +96,9 @@ def test_a_stopped_text_job_is_saved_too(tmp_path):
     store = RunStore(tmp_path)
     job = Job(text_task(CORPUS, MODEL, TRAIN.replace(max_steps=None, epochs=1000), store=store))
     job.start()
-    deadline = time.time() + 60
-    while job.snapshot().get("step", 0) < 2 and time.time() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: job.snapshot().get("step", 0) >= 2, 300, what="two steps")
     job.stop()
-    assert job.join(60)
+    assert job.join(300)
     assert job.snapshot()["status"] == "stopped" and job.result.result["reason"] == "stopped"
     [info] = store.list()
     assert info.kind == "text" and info.meta["fit"]["reason"] == "stopped"
