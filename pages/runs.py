@@ -46,7 +46,7 @@ if broken:
             c2.button(
                 "Delete",
                 key=f"runs-broken-{r.id}",
-                on_click=runs_ui._guard,
+                on_click=runs_ui.guarded,
                 args=(store.delete, r.id, session),
             )
 
