@@ -21,7 +21,6 @@ from dashboard.compare.figures import (
 from dashboard.runs import notes as runs_notes
 
 KIND = "compare"
-RESULT_KEY = compare_runs_ui.RESULT_KEY  # CompareResult, SweepResult or a saved summary
 
 st.title("RNN vs GRU vs LSTM")
 st.markdown(
@@ -48,7 +47,7 @@ if c_start.button(
         KIND,
         fn,
         name=f"{chosen.experiment.split(',')[0].lower()} · {chosen.name}",
-        result_key=RESULT_KEY,
+        result_key=state.COMPARE_RESULT_KEY,
         meta={"labels": [s.label for s in chosen.specs]},
     )
 c_note.caption(
@@ -139,7 +138,7 @@ def live() -> None:
     draw_result(snap)
     if job.done:
         jobs.collect_finished()
-        result = st.session_state.get(RESULT_KEY)
+        result = state.compare_result()
         if snap.get("save_warning"):
             st.warning(md_escape(snap["save_warning"]), icon=":material/save:")
         elif snap.get("saved_run"):
