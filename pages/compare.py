@@ -81,11 +81,7 @@ def draw_result(snap: dict) -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "parameters": st.column_config.NumberColumn(format="localized"),
-                "s / epoch": st.column_config.NumberColumn(format="%.2f"),
-                "final val loss": st.column_config.NumberColumn(format="%.4g"),
-                "best val loss": st.column_config.NumberColumn(format="%.4g"),
-                "val / trivial": st.column_config.NumberColumn(format="percent"),
+                **compare_runs_ui.TABLE_COLUMNS,
                 "symbols recalled": st.column_config.NumberColumn(format="percent"),
             },
         )
@@ -119,22 +115,16 @@ def live() -> None:
         return
     snap = job.snapshot()
     status = snap["status"]
-    if status in ("queued", "running"):
-        c1, c2 = st.columns([4, 1], vertical_alignment="center")
-        frac = (snap.get("epoch") or 0) / max(snap.get("epochs") or 1, 1)
-        c1.progress(
-            min(frac, 1.0),
-            text=f"Training {snap.get('current', '…')}: epoch {snap.get('epoch', 0)} of "
-            f"{snap.get('epochs', '…')} over all architectures",
-        )
-        if c2.button("Stop", icon=":material/stop:", key="compare-stop"):
-            job.stop()
-    elif status == "failed":
-        st.error(
-            f"The comparison failed: {md_escape(snap.get('message'))}. "
-            "Change the settings and try again.",
-            icon=":material/error:",
-        )
+    jobs.progress_or_failure(
+        job,
+        snap,
+        fraction=(snap.get("epoch") or 0) / max(snap.get("epochs") or 1, 1),
+        text=f"Training {snap.get('current', '…')}: epoch {snap.get('epoch', 0)} of "
+        f"{snap.get('epochs', '…')} over all architectures",
+        stop_key="compare-stop",
+        widths=(4, 1),
+        failed="The comparison failed: {}. Change the settings and try again.",
+    )
     draw_result(snap)
     if job.done:
         jobs.collect_finished()

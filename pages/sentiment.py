@@ -48,17 +48,15 @@ def live() -> None:
         st.rerun(scope="app")
     snap = job.snapshot()
     epochs, epoch = snap.get("epochs") or 0, snap.get("epoch") or 0
-    if not job.done:
-        done = epoch + snap.get("batch", 0) / max(snap.get("n_batches", 1), 1)
-        left, right = st.columns([5, 1])
-        left.progress(
-            min(1.0, done / max(epochs, 1)),
-            text=f"{ui.md_escape(snap['name'])}: epoch {epoch}/{epochs}",
-        )
-        if right.button("Stop", key="sent-stop", icon=":material/stop:"):
-            job.stop()
-    if snap["status"] == "failed":
-        st.error(f"Training failed: {ui.md_escape(snap.get('message'))}", icon=":material/error:")
+    done = epoch + snap.get("batch", 0) / max(snap.get("n_batches", 1), 1)
+    jobs.progress_or_failure(
+        job,
+        snap,
+        fraction=done / max(epochs, 1),
+        text=f"{ui.md_escape(snap['name'])}: epoch {epoch}/{epochs}",
+        stop_key="sent-stop",
+        widths=(5, 1),
+    )
     if job.result is not None and job.result is state.sentiment_run():
         runs_notes.eviction_note(snap)  # older runs removed to make room for this one
     if snap.get("save_warning") and job.result is state.sentiment_run():  # trained, not saved

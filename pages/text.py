@@ -50,19 +50,20 @@ def live() -> None:
     if job is not None and job.done and jobs.collect_finished():
         st.rerun(scope="app")  # the finished model becomes the session's text model
     snap = job.snapshot() if job is not None else {}
-    if snap.get("status") == "failed":
-        st.error(f"Training failed: {md_escape(snap.get('message'))}", icon=":material/error:")
+    if job is not None:
+        step, steps = snap.get("step", 0), snap.get("steps") or 1
+        jobs.progress_or_failure(
+            job,
+            snap,
+            fraction=step / steps,
+            text=f"{md_escape(snap['name'])}: step {step:,} of {steps:,}",
+            stop_key="text-stop",
+        )
     if snap.get("save_warning") and job.result is run:  # trained, but not in the runs folder
         st.warning(md_escape(snap["save_warning"]), icon=":material/save:")
     if job is not None and job.result is run:
         runs_notes.eviction_note(snap)  # older runs removed to make room for this one
     if job is not None and not job.done:
-        step, steps = snap.get("step", 0), snap.get("steps") or 1
-        st.progress(
-            min(step / steps, 1.0), text=f"{md_escape(snap['name'])}: step {step:,} of {steps:,}"
-        )
-        if st.button("Stop", icon=":material/stop:", key="text-stop"):
-            job.stop()
         history, baselines = snap.get("history", []), snap.get("baselines", {})
         samples, message = snap.get("samples", []), ""
     elif run is not None:
