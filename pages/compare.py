@@ -21,7 +21,6 @@ from dashboard.compare.figures import (
 from dashboard.runs import notes as runs_notes
 
 KIND = "compare"
-RESULT_KEY = compare_runs_ui.RESULT_KEY  # CompareResult, SweepResult or a saved summary
 
 st.title("RNN vs GRU vs LSTM")
 st.markdown(
@@ -48,7 +47,7 @@ if c_start.button(
         KIND,
         fn,
         name=f"{chosen.experiment.split(',')[0].lower()} · {chosen.name}",
-        result_key=RESULT_KEY,
+        result_key=state.COMPARE_RESULT_KEY,
         meta={"labels": [s.label for s in chosen.specs]},
     )
 c_note.caption(
@@ -82,11 +81,7 @@ def draw_result(snap: dict) -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "parameters": st.column_config.NumberColumn(format="localized"),
-                "s / epoch": st.column_config.NumberColumn(format="%.2f"),
-                "final val loss": st.column_config.NumberColumn(format="%.4g"),
-                "best val loss": st.column_config.NumberColumn(format="%.4g"),
-                "val / trivial": st.column_config.NumberColumn(format="percent"),
+                **compare_runs_ui.TABLE_COLUMNS,
                 "symbols recalled": st.column_config.NumberColumn(format="percent"),
             },
         )
@@ -120,26 +115,20 @@ def live() -> None:
         return
     snap = job.snapshot()
     status = snap["status"]
-    if status in ("queued", "running"):
-        c1, c2 = st.columns([4, 1], vertical_alignment="center")
-        frac = (snap.get("epoch") or 0) / max(snap.get("epochs") or 1, 1)
-        c1.progress(
-            min(frac, 1.0),
-            text=f"Training {snap.get('current', '…')}: epoch {snap.get('epoch', 0)} of "
-            f"{snap.get('epochs', '…')} over all architectures",
-        )
-        if c2.button("Stop", icon=":material/stop:", key="compare-stop"):
-            job.stop()
-    elif status == "failed":
-        st.error(
-            f"The comparison failed: {md_escape(snap.get('message'))}. "
-            "Change the settings and try again.",
-            icon=":material/error:",
-        )
+    jobs.progress_or_failure(
+        job,
+        snap,
+        fraction=(snap.get("epoch") or 0) / max(snap.get("epochs") or 1, 1),
+        text=f"Training {snap.get('current', '…')}: epoch {snap.get('epoch', 0)} of "
+        f"{snap.get('epochs', '…')} over all architectures",
+        stop_key="compare-stop",
+        widths=(4, 1),
+        failed="The comparison failed: {}. Change the settings and try again.",
+    )
     draw_result(snap)
     if job.done:
         jobs.collect_finished()
-        result = st.session_state.get(RESULT_KEY)
+        result = state.compare_result()
         if snap.get("save_warning"):
             st.warning(md_escape(snap["save_warning"]), icon=":material/save:")
         elif snap.get("saved_run"):

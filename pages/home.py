@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from core.config import DataConfig
@@ -13,8 +11,6 @@ from core.training.presets import PRESETS
 from dashboard.common import jobs, state
 from dashboard.common.figures import series_figure
 from dashboard.train import form as train_form
-
-PAGES_DIR = Path(__file__).resolve().parent
 
 st.title("LSTM Lab")
 st.markdown(
@@ -51,7 +47,7 @@ def start(ds: Dataset, data_cfg: DataConfig, name: str) -> None:
         train_form.load_form(
             source, data_cfg, "quick demo", train_form.SINE_DEMO if synthetic else None
         )
-        st.switch_page(PAGES_DIR / "train.py")  # absolute: the entry is dashboard/app.py
+        st.switch_page(state.TRAIN_PAGE)  # absolute: the entry is dashboard/app.py
 
 
 with col_start:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from core.runs import registry as run_kinds
@@ -13,8 +11,6 @@ from dashboard.runs import compare as runs_compare
 from dashboard.runs import notes as runs_notes
 from dashboard.runs import ui as runs_ui
 from dashboard.runs.figures import runs_table
-
-PAGES_DIR = Path(__file__).resolve().parent
 
 st.title("Runs")
 store = state.run_store()
@@ -46,7 +42,7 @@ if broken:
             c2.button(
                 "Delete",
                 key=f"runs-broken-{r.id}",
-                on_click=runs_ui._guard,
+                on_click=runs_ui.guarded,
                 args=(store.delete, r.id, session),
             )
 
@@ -56,10 +52,8 @@ if not ready:
         "it is saved here when training ends.",
         icon=":material/inventory_2:",
     )
-    if (PAGES_DIR / "train.py").exists():
-        st.page_link(
-            str(PAGES_DIR / "train.py"), label="Go to the Train page", icon=":material/school:"
-        )
+    if state.TRAIN_PAGE.exists():
+        st.page_link(str(state.TRAIN_PAGE), label="Go to the Train page", icon=":material/school:")
 else:
     st.dataframe(
         runs_table([r.summary() for r in ready]),

@@ -9,7 +9,7 @@ import streamlit as st
 from core.sentiment import explain, gate_highlights, prediction_table, word_table
 from core.sentiment.inside import GATE_NAMES
 from core.tasks.sentiment import sentiment_task
-from dashboard.common import jobs
+from dashboard.common import jobs, state
 from dashboard.common.ui import metric_row
 from dashboard.runs import notes as runs_notes
 from dashboard.sentiment import figures as figs
@@ -34,7 +34,7 @@ if configs is not None:
         KIND,
         sentiment_task(dataset, text_cfg, model_cfg, train_cfg),
         name=f"{model_cfg.cell.upper()} · {dataset.name}",
-        result_key=ui.RUN_KEY,
+        result_key=state.SENTIMENT_RUN_KEY,
     )
 
 
@@ -48,20 +48,18 @@ def live() -> None:
         st.rerun(scope="app")
     snap = job.snapshot()
     epochs, epoch = snap.get("epochs") or 0, snap.get("epoch") or 0
-    if not job.done:
-        done = epoch + snap.get("batch", 0) / max(snap.get("n_batches", 1), 1)
-        left, right = st.columns([5, 1])
-        left.progress(
-            min(1.0, done / max(epochs, 1)),
-            text=f"{ui.md_escape(snap['name'])}: epoch {epoch}/{epochs}",
-        )
-        if right.button("Stop", key="sent-stop", icon=":material/stop:"):
-            job.stop()
-    if snap["status"] == "failed":
-        st.error(f"Training failed: {ui.md_escape(snap.get('message'))}", icon=":material/error:")
-    if job.result is not None and job.result is ui.current_run():
+    done = epoch + snap.get("batch", 0) / max(snap.get("n_batches", 1), 1)
+    jobs.progress_or_failure(
+        job,
+        snap,
+        fraction=done / max(epochs, 1),
+        text=f"{ui.md_escape(snap['name'])}: epoch {epoch}/{epochs}",
+        stop_key="sent-stop",
+        widths=(5, 1),
+    )
+    if job.result is not None and job.result is state.sentiment_run():
         runs_notes.eviction_note(snap)  # older runs removed to make room for this one
-    if snap.get("save_warning") and job.result is ui.current_run():  # trained, not saved
+    if snap.get("save_warning") and job.result is state.sentiment_run():  # trained, not saved
         st.warning(ui.md_escape(snap["save_warning"]), icon=":material/save:")
     elif snap.get("message"):
         st.caption(ui.md_escape(snap["message"]))
@@ -76,7 +74,7 @@ def live() -> None:
 
 
 live()
-run = ui.current_run()
+run = state.sentiment_run()
 if run is None:
     st.info("Press **Train** to fit a classifier; results and the inside view appear here.")
     st.stop()

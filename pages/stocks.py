@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.forecast.stock_report import report_task
-from dashboard.common import jobs
+from dashboard.common import jobs, state
 from dashboard.stocks import report as stock_report_ui
 from dashboard.stocks import ui as stock_ui
 
@@ -42,12 +42,12 @@ if settings is not None:
         stock_report_ui.KIND,
         report_task(dataset, cfg, bt),
         name=f"backtest · {dataset.name} {cfg.target}",
-        result_key=stock_ui.REPORT_KEY,
+        result_key=state.STOCK_REPORT_KEY,
         meta={"dataset": dataset.name},
     )
 stock_report_ui.job_progress()
 
-report = stock_ui.current_report()
+report = state.stock_report()
 if report is None:
     st.info(
         "Press **Run the walk-forward backtest** to train the network at each origin and "

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.runs.formats.text import text_run_bytes
 from core.tasks.text import text_task
-from dashboard.common import jobs
+from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
 from dashboard.runs import notes as runs_notes
 from dashboard.text import tabs as text_tabs
@@ -37,7 +37,7 @@ with right:
             text_ui.JOB_KIND,
             text_task(corpus, model_cfg, train_cfg),
             name=f"{model_cfg.cell.upper()} {model_cfg.num_layers}×{model_cfg.hidden_size}",
-            result_key=text_ui.RUN_KEY,
+            result_key=state.TEXT_RUN_KEY,
         )
     text_ui.load_panel()
 
@@ -46,23 +46,24 @@ with right:
 def live() -> None:
     """Loss in bits per character and the latest sample, redrawn every second."""
     job = jobs.holder().get(text_ui.JOB_KIND)
-    run = text_ui.current_run()
+    run = state.text_run()
     if job is not None and job.done and jobs.collect_finished():
         st.rerun(scope="app")  # the finished model becomes the session's text model
     snap = job.snapshot() if job is not None else {}
-    if snap.get("status") == "failed":
-        st.error(f"Training failed: {md_escape(snap.get('message'))}", icon=":material/error:")
+    if job is not None:
+        step, steps = snap.get("step", 0), snap.get("steps") or 1
+        jobs.progress_or_failure(
+            job,
+            snap,
+            fraction=step / steps,
+            text=f"{md_escape(snap['name'])}: step {step:,} of {steps:,}",
+            stop_key="text-stop",
+        )
     if snap.get("save_warning") and job.result is run:  # trained, but not in the runs folder
         st.warning(md_escape(snap["save_warning"]), icon=":material/save:")
     if job is not None and job.result is run:
         runs_notes.eviction_note(snap)  # older runs removed to make room for this one
     if job is not None and not job.done:
-        step, steps = snap.get("step", 0), snap.get("steps") or 1
-        st.progress(
-            min(step / steps, 1.0), text=f"{md_escape(snap['name'])}: step {step:,} of {steps:,}"
-        )
-        if st.button("Stop", icon=":material/stop:", key="text-stop"):
-            job.stop()
         history, baselines = snap.get("history", []), snap.get("baselines", {})
         samples, message = snap.get("samples", []), ""
     elif run is not None:
@@ -90,7 +91,7 @@ def live() -> None:
 
 
 live()
-run = text_ui.current_run()
+run = state.text_run()
 if run is None:
     st.info(
         "Train a model above (the quick demo is the shortest), or load a saved one.",

@@ -11,9 +11,9 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from core.config import DataConfig, ModelConfig
+from core.config import DataConfig
 from core.data import Dataset, prepare
-from core.models.recurrent import RecurrentForecaster, count_parameters
+from core.models.recurrent import parameter_count
 from core.tasks.live import live_task, warm_up
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
@@ -29,12 +29,6 @@ def window_counts(fingerprint: str, cfg: dict, _frame: pd.DataFrame) -> dict[str
     """Windows per span and the split rows; raises prepare's ValueError for bad settings."""
     p = prepare(_frame, DataConfig.from_dict(cfg))
     return dict(train=len(p.train), val=len(p.val), test=len(p.test), a=p.train_end, b=p.val_end)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def parameter_count(model_cfg: dict, n_inputs: int, horizon: int) -> int:
-    cfg = ModelConfig.from_dict(model_cfg).replace(input_size=n_inputs, horizon=horizon)
-    return count_parameters(RecurrentForecaster(cfg))
 
 
 @st.cache_resource(show_spinner=False)
@@ -109,7 +103,9 @@ start = left.button(
 )
 if ready:
     model_cfg, train_cfg = configs
-    n = parameter_count(model_cfg.to_dict(), len(data_cfg.input_columns), data_cfg.horizon)
+    n = parameter_count(
+        model_cfg.replace(input_size=len(data_cfg.input_columns), horizon=data_cfg.horizon)
+    )
     right.markdown(
         f"**{n:,} trainable parameters** · {train_cfg.epochs} epochs of "
         f"{-(-counts['train'] // train_cfg.batch_size):,} batches"

@@ -7,7 +7,7 @@ from pathlib import PurePath
 import streamlit as st
 
 from core.data import DataError, to_csv_bytes
-from core.data.upload import check_upload_size, column_table, dataset_name
+from core.data.upload import check_upload_size, column_table
 from dashboard.common import state
 from dashboard.upload import ui
 from dashboard.upload.figures import preview_figure
@@ -35,9 +35,7 @@ def show_upload(uploaded) -> None:
     try:
         check_upload_size(uploaded.name, uploaded.size, cap)
         digest = ui.file_digest(uploaded)
-        if st.session_state.get(ui.KEY + "digest") != digest:  # a new file: fresh defaults
-            st.session_state[ui.KEY + "digest"] = digest
-            st.session_state[ui.KEY + "name"] = dataset_name(uploaded.name)
+        ui.new_file_defaults(digest, uploaded.name)
         dayfirst, rows = ui.parse_options()
         frame, report = ui.parse_upload(
             digest, uploaded.getvalue(), uploaded.name, dayfirst, rows, cap
@@ -102,9 +100,7 @@ def show_upload(uploaded) -> None:
     )
 
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    # a refusal run draws no name box, and Streamlit then forgets the name set for this file
-    if ui.KEY + "name" not in st.session_state:
-        st.session_state[ui.KEY + "name"] = dataset_name(uploaded.name)
+    ui.keep_source_name(uploaded.name)
     name = c1.text_input("Name of the data source", key=ui.KEY + "name", max_chars=80)
     c2.button(
         "Replace this dataset" if name.strip() in state.datasets() else "Use this dataset",

@@ -13,6 +13,7 @@ from torch import nn
 from core.config import ModelConfig
 
 CELL_CLASSES: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+GATE_BLOCKS = {"lstm": 4, "gru": 3, "rnn": 1}  # weight blocks per cell: (i, f, g, o), (r, z, n), h
 
 
 def make_rnn(cfg: ModelConfig) -> nn.RNNBase:
@@ -78,4 +79,20 @@ class RecurrentForecaster(nn.Module):
 
 
 def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters of a built model."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def parameter_count(cfg: ModelConfig) -> int:
+    """Trainable parameters of ``RecurrentForecaster(cfg)``, by arithmetic (nothing is built).
+
+    Per layer and direction, G weight blocks of H rows (G = 4 LSTM, 3 GRU, 1 RNN):
+    W_ih (G*H, in) + W_hh (G*H, H) + b_ih + b_hh (G*H each), where in = F for the first layer
+    and D*H above it; then the head, (D*H -> K) weights + K biases.
+    """
+    g, h, d = GATE_BLOCKS[cfg.cell], cfg.hidden_size, cfg.directions
+    stack = sum(
+        d * g * h * ((cfg.input_size if layer == 0 else d * h) + h + 2)
+        for layer in range(cfg.num_layers)
+    )
+    return stack + d * h * cfg.horizon + cfg.horizon

@@ -35,6 +35,11 @@ def configure_threads(n: int | None = None) -> int:
     return n
 
 
+def device_choices() -> list[str]:
+    """The devices a user may pick here: "auto", "cpu", and "cuda" where a CUDA GPU is seen."""
+    return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     """'auto' picks cuda, then mps, then cpu; an unavailable explicit device is an error."""
     if name == "auto":

@@ -34,7 +34,7 @@ LIGHT_TEMPLATE = go.layout.Template(
 )
 
 
-def _base_layout(title: str, height: int, template: object = "plotly_white") -> dict:
+def base_layout(title: str, height: int, template: object = "plotly_white") -> dict:
     """The house layout as a spec: title, size, margins, legend on top, hover by x."""
     return dict(
         title=dict(text=title, x=0.01, font=dict(size=16)),
@@ -46,8 +46,9 @@ def _base_layout(title: str, height: int, template: object = "plotly_white") -> 
     )
 
 
-def _layout(fig: go.Figure, title: str, height: int = 360, **kw) -> go.Figure:
-    fig.update_layout(**{**_base_layout(title, height), **kw})
+def layout(fig: go.Figure, title: str, height: int = 360, **kw) -> go.Figure:
+    """Apply the house layout (see base_layout) to fig, plus any overrides in kw."""
+    fig.update_layout(**{**base_layout(title, height), **kw})
     return fig
 
 
@@ -93,14 +94,14 @@ def loss_figure(
                      xanchor="right", yanchor="top", font=dict(size=10, color="#555"))
             )  # fmt: skip
     ys = [y for trace in data for y in trace["y"]]
-    layout = dict(
-        _base_layout(title, height, LIGHT_TEMPLATE),
+    spec = dict(
+        base_layout(title, height, LIGHT_TEMPLATE),
         yaxis=dict(type="log", title=dict(text="loss (MSE, scaled)"), **log_ticks(ys)),
         xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
         shapes=shapes,
         annotations=notes,
     )
-    return go.Figure(dict(data=data, layout=layout))
+    return go.Figure(dict(data=data, layout=spec))
 
 
 def _tick_text(v: float) -> str:
@@ -191,4 +192,4 @@ def series_figure(
         )
     fig.update_yaxes(title=y_title or column)
     fig.update_xaxes(title=frame.index.name or "step")
-    return _layout(fig, title or column, height)
+    return layout(fig, title or column, height)

@@ -142,6 +142,32 @@ def collect_finished() -> list[Job]:
     return newly
 
 
+def progress_or_failure(
+    job: Job,
+    snap: dict,
+    *,
+    fraction: float,
+    text: str,
+    stop_key: str,
+    stop_label: str = "Stop",
+    widths: tuple[int, int] | None = None,
+    failed: str = "Training failed: {}",
+) -> None:
+    """A page's view of its job: while it runs, a progress bar and the page's one Stop button
+    (side by side in columns of ``widths``, else one under the other); once it failed, the
+    ``failed`` sentence with the job's message in place of ``{}``."""
+    if snap.get("status") not in FINISHED:
+        if widths:
+            bar, button = st.columns(list(widths), vertical_alignment="center")
+        else:
+            bar = button = st  # the page itself, as before columns were asked for
+        bar.progress(min(fraction, 1.0), text=text)
+        if button.button(stop_label, key=stop_key, icon=":material/stop:"):
+            job.stop()
+    elif snap["status"] == FAILED:
+        st.error(failed.format(md_escape(snap.get("message"))), icon=":material/error:")
+
+
 def _fmt_s(seconds: float | None) -> str:
     if seconds is None or seconds != seconds:
         return "…"

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from core.data import Dataset, load_sample
 
+if TYPE_CHECKING:
+    from core.forecast.stock_report import StockReport
+    from core.sentiment import SentimentRun
+    from core.text import TextRun
+
+# -- session-state keys every page and feature shares (widget keys stay with their feature) --
+# The strings are part of the app's contract: AppTests read them (at.session_state["run"]).
 RUN_KEY = "run"  # the session's current trained forecaster (core.forecast.run.ForecastRun)
 DATASETS_KEY = "datasets"  # name -> Dataset (sample, uploaded, downloaded)
+TEXT_RUN_KEY = "text_run"  # the session's character model (core.text.TextRun)
+SENTIMENT_RUN_KEY = "sentiment_run"  # the trained classifier (core.sentiment.SentimentRun)
+COMPARE_RESULT_KEY = "compare_result"  # CompareResult, SweepResult or a saved summary
+STOCK_REPORT_KEY = "stocks_report"  # core.forecast.stock_report.StockReport of the last backtest
+SESSION_ID_KEY = "_session_id"  # tests give each AppTest its own id (all share one)
+
 DEFAULT_SAMPLE = "MSFT"
 SAMPLE_ROWS = 2500  # the offline default: the last ~10 years of MSFT
-# page paths are resolved against the entry script (dashboard/app.py): use absolute ones
-TRAIN_PAGE = Path(__file__).resolve().parent.parent / "pages" / "train.py"
+# page files, absolute: st.page_link and st.switch_page resolve relative paths against the
+# entry script's folder (dashboard/), where no page lives
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+TRAIN_PAGE = PAGES_DIR / "train.py"
+RUNS_PAGE = PAGES_DIR / "runs.py"
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,8 +74,42 @@ def require_run():
     return run
 
 
+# -- the other kinds of model and result (one of each per session) ----------------------------
+def text_run() -> TextRun | None:
+    """The session's character model, or None."""
+    return st.session_state.get(TEXT_RUN_KEY)
+
+
+def set_text_run(run: TextRun) -> None:
+    st.session_state[TEXT_RUN_KEY] = run
+
+
+def sentiment_run() -> SentimentRun | None:
+    """The session's trained classifier, or None."""
+    return st.session_state.get(SENTIMENT_RUN_KEY)
+
+
+def set_sentiment_run(run: SentimentRun) -> None:
+    """Make a run (trained here, opened or imported on the Runs page) the session's model."""
+    st.session_state[SENTIMENT_RUN_KEY] = run
+
+
+def compare_result() -> Any:
+    """The session's comparison (CompareResult, SweepResult or a saved summary), or None."""
+    return st.session_state.get(COMPARE_RESULT_KEY)
+
+
+def set_compare_result(result: Any) -> None:
+    """Make a comparison (one run here, or a saved one opened on the Runs page) the session's."""
+    st.session_state[COMPARE_RESULT_KEY] = result
+
+
+def stock_report() -> StockReport | None:
+    """The report of the session's last stock backtest, or None."""
+    return st.session_state.get(STOCK_REPORT_KEY)
+
+
 # -- saved runs (issue 9) ----------------------------------------------------------------------
-SESSION_ID_KEY = "_session_id"  # tests give each AppTest its own id (all share one)
 
 
 def session_id() -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.common.figures import _layout, axis_values, log_ticks
+from dashboard.common.figures import axis_values, layout, log_ticks
 
 PALETTE = ("#d62728", "#2ca02c", "#1f77b4", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")  # fmt: skip
@@ -93,7 +93,7 @@ def overlay_loss_figure(
     fig.update_yaxes(type="log", title=f"loss ({loss_name}, log scale)")
     _fit_log_range(fig, [trivial] if trivial else [])
     fig.update_xaxes(title="epoch", rangemode="tozero")
-    return _layout(fig, "Validation loss (solid) and training loss (dotted) per epoch", height)
+    return layout(fig, "Validation loss (solid) and training loss (dotted) per epoch", height)
 
 
 def gradient_figure(
@@ -141,7 +141,7 @@ def gradient_figure(
     ticks = log_ticks(axis_values(fig))
     fig.update_yaxes(type="log", title=f"{y_title} (log scale)", **ticks)
     fig.update_xaxes(title="steps before the last input (lag k)", rangemode="tozero")
-    fig = _layout(fig, title, height)
+    fig = layout(fig, title, height)
     # the legend to the right of the plot, one entry a line: on top it wrapped into rows
     # that grew up over the title (eight entries for a deeper stack)
     fig.update_layout(
@@ -208,4 +208,4 @@ def sweep_figure(
     )
     fig.update_yaxes(title="validation loss / trivial loss", tickformat=".0%", rangemode="tozero")
     fig.update_xaxes(title="lag (steps to remember)")
-    return _layout(fig, "Which architecture fails first as the lag grows", height)
+    return layout(fig, "Which architecture fails first as the lag grows", height)

@@ -13,9 +13,9 @@ import streamlit as st
 
 from core.runs.kinds.compare import UNITS, CompareSummary
 from core.runs.store import RunInfo, RunStore
+from dashboard.common import state
 from dashboard.runs.figures import loss_overlay_figure
 
-RESULT_KEY = "compare_result"  # the session's comparison: CompareResult, SweepResult or summary
 TABLE_COLUMNS = {
     "parameters": st.column_config.NumberColumn(format="localized"),
     "s / epoch": st.column_config.NumberColumn(format="%.2f"),
@@ -25,17 +25,8 @@ TABLE_COLUMNS = {
 }
 
 
-def current_result() -> Any:
-    return st.session_state.get(RESULT_KEY)
-
-
-def set_result(summary: CompareSummary) -> None:
-    """Make a saved comparison (opened on the Runs page) the session's comparison result."""
-    st.session_state[RESULT_KEY] = summary
-
-
 def opened_summary() -> CompareSummary | None:
-    result = current_result()
+    result = state.compare_result()
     return result if isinstance(result, CompareSummary) else None
 
 

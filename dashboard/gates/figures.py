@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.common.figures import _layout, log_ticks, loss_figure
+from dashboard.common.figures import layout, log_ticks, loss_figure
 
 NAMES = {
     "i": "input gate i",
@@ -148,7 +148,7 @@ def gate_heatmaps_figure(
     fig.update_xaxes(type="category", showticklabels=True, nticks=12, row=n, col=1)
     fig.update_xaxes(type="category", nticks=12)
     fig.update_xaxes(title_text="date" if _is_dates(window.index) else "step", row=n, col=1)
-    fig = _layout(fig, title, height=120 + row_px * n)
+    fig = layout(fig, title, height=120 + row_px * n)
     fig.update_layout(hovermode="closest", legend=dict(y=1.0 + 18 / (120 + row_px * n)))
     return fig
 
@@ -195,7 +195,7 @@ def unit_traces_figure(
         )
     fig.update_xaxes(type="category", nticks=12)
     fig.update_xaxes(title_text="date" if _is_dates(index) else "step", row=len(keys), col=1)
-    return _layout(fig, title, height=110 + 150 * len(keys))
+    return layout(fig, title, height=110 + 150 * len(keys))
 
 
 def saturation_figure(shares: dict[str, tuple[float, float]], bounds: dict, title: str):
@@ -224,7 +224,7 @@ def saturation_figure(shares: dict[str, tuple[float, float]], bounds: dict, titl
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="share of values in the window (%)", range=[0, 100])
     fig.update_yaxes(autorange="reversed")
-    fig = _layout(fig, title, height=120 + 45 * len(keys))
+    fig = layout(fig, title, height=120 + 45 * len(keys))
     fig.update_layout(hovermode="closest", legend=dict(y=1.08, traceorder="normal"))
     return fig
 
@@ -264,7 +264,7 @@ def memory_span_figure(
         title_text=f"steps remembered, 1 / (1 − mean {gate})",
     )
     fig.update_xaxes(title_text="unit", type="category", showticklabels=len(order) <= 64)
-    fig = _layout(fig, title, height=340)
+    fig = layout(fig, title, height=340)
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
 
@@ -312,4 +312,4 @@ def trend_figure(trend: dict[str, list], epoch: int) -> go.Figure:
     fig.add_vline(x=epoch, line=dict(color="#d62728", width=2))
     fig.update_yaxes(title_text="gate value / share (0 to 1)", range=[-0.02, 1.02])
     fig.update_xaxes(title_text="epoch")
-    return _layout(fig, "How the probe window's gates changed", height=260)
+    return layout(fig, "How the probe window's gates changed", height=260)

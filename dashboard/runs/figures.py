@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard.common.figures import COLORS, _layout, axis_values, log_ticks
+from dashboard.common.figures import COLORS, axis_values, layout, log_ticks
 
 PALETTE = px.colors.qualitative.D3
 
@@ -126,7 +126,7 @@ def loss_overlay_figure(
     last = max((x for x in xs if isinstance(x, (int, float))), default=0)
     dtick = 1 if last <= 20 else None  # whole epochs/steps, never 0.5
     fig.update_xaxes(title=x_title, rangemode="tozero", dtick=dtick)
-    fig = _layout(fig, title, height)
+    fig = layout(fig, title, height)
     fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"))
     return fig
 
@@ -169,6 +169,6 @@ def mae_ratio_figure(table: pd.DataFrame, height: int | None = None) -> go.Figur
     )
     fig.update_yaxes(autorange="reversed", automargin=True)  # first run on top
     height = height or 150 + 38 * len(table)
-    fig = _layout(fig, "Test error relative to the naive last-value baseline", height)
+    fig = layout(fig, "Test error relative to the naive last-value baseline", height)
     fig.update_layout(hovermode="closest", showlegend=False, margin=dict(t=70, b=60))
     return fig

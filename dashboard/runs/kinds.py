@@ -3,7 +3,7 @@
 A kind registered in core opens on the Runs page once it has an entry here::
 
     register_ui("sentiment", KindUI(
-        set_current=sentiment_ui.set_run, current=sentiment_ui.current_run,
+        set_current=state.set_sentiment_run, current=state.sentiment_run,
         role="sentiment model", pages=(("sentiment.py", "Go to the Sentiment page"),),
     ))
 """
@@ -12,16 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
 from dashboard.compare import runs as compare_runs_ui
-from dashboard.sentiment import ui as sentiment_ui
-from dashboard.text import ui as text_ui
-
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,8 @@ def page_links(kind: str) -> list[tuple[str, str]]:
     folder (dashboard/), where no page lives."""
     ui = UI.get(kind)
     pages = ui.pages if ui else ()
-    return [(str(PAGES_DIR / f), label) for f, label in pages if (PAGES_DIR / f).exists()]
+    found = [(state.PAGES_DIR / f, label) for f, label in pages]
+    return [(str(path), label) for path, label in found if path.exists()]
 
 
 def _num(v, fmt: str, default: str = "?") -> str:
@@ -135,8 +131,8 @@ register_ui(
 register_ui(
     "text",
     KindUI(
-        set_current=text_ui.set_run,
-        current=text_ui.current_run,
+        set_current=state.set_text_run,
+        current=state.text_run,
         role="text model",
         pages=(("text.py", "Generate with it on the Text generation page"),),
     ),
@@ -144,8 +140,8 @@ register_ui(
 register_ui(
     "sentiment",
     KindUI(
-        set_current=sentiment_ui.set_run,
-        current=sentiment_ui.current_run,
+        set_current=state.set_sentiment_run,
+        current=state.sentiment_run,
         role="sentiment model",
         pages=(("sentiment.py", "Classify sentences with it on the Sentiment page"),),
     ),
@@ -153,8 +149,8 @@ register_ui(
 register_ui(
     "compare",
     KindUI(
-        set_current=compare_runs_ui.set_result,
-        current=compare_runs_ui.current_result,
+        set_current=state.set_compare_result,
+        current=state.compare_result,
         role="comparison result",
         pages=(("compare.py", "See it on the RNN vs GRU vs LSTM page"),),
     ),

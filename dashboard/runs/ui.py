@@ -60,7 +60,8 @@ def _slug(text: str) -> str:
 
 
 # -- actions (callbacks) -------------------------------------------------------------------------
-def _guard(fn, *args) -> None:
+def guarded(fn, *args) -> None:
+    """Run a button callback; a run-store error becomes a flash message, not a traceback."""
     try:
         fn(*args)
     except (RunError, ckpt_io.CheckpointError, OSError) as e:
@@ -145,7 +146,7 @@ def manage(store: RunStore, info: RunInfo, session: str) -> None:
         help=f"Make it the session's {ui.role}" + (f" ({pages})" if pages else "")
         if ui
         else "This kind of run cannot be opened here",
-        on_click=_guard,
+        on_click=guarded,
         args=(_open, store, info.id, session),
         width="stretch",
         disabled=ui is None or run_kinds.info_kind(info) is None,
@@ -155,7 +156,7 @@ def manage(store: RunStore, info: RunInfo, session: str) -> None:
         icon=":material/push_pin:",
         key="runs-pin",
         help="Pinned runs are never removed by the folder limits",
-        on_click=_guard,
+        on_click=guarded,
         args=(_pin, store, info.id, not info.pinned, session),
         width="stretch",
         disabled=not own,
@@ -180,7 +181,7 @@ def manage(store: RunStore, info: RunInfo, session: str) -> None:
             "Yes, delete",
             type="primary",
             key="runs-delete-confirm",
-            on_click=_guard,
+            on_click=guarded,
             args=(_delete, store, info.id, session),
         )
         d2.button(
@@ -195,7 +196,7 @@ def manage(store: RunStore, info: RunInfo, session: str) -> None:
     r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
     r1.text_input("New name", value=info.name, key=key, max_chars=120)
     r2.button(
-        "Rename", key="runs-rename", on_click=_guard, args=(_rename, store, info.id, key, session)
+        "Rename", key="runs-rename", on_click=guarded, args=(_rename, store, info.id, key, session)
     )
 
 
@@ -274,7 +275,7 @@ def export(store: RunStore, info: RunInfo) -> None:
         "Build the ONNX file",
         key="runs-onnx-build",
         icon=":material/build:",
-        on_click=_guard,
+        on_click=guarded,
         args=(_build_onnx, store, info.id),
     )
     built = st.session_state.get(ONNX_KEY)
@@ -307,7 +308,7 @@ def import_checkpoint(store: RunStore) -> None:
         "Restore this run",
         key="runs-import",
         icon=":material/upload:",
-        on_click=_guard,
+        on_click=guarded,
         args=(_import, store),
     )
 

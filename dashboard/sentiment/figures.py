@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.common.figures import COLORS, _layout
+from dashboard.common.figures import COLORS, layout
 
 SCORE_COLORS = {"model": COLORS["model"], "bag_of_words": "#9467bd", "majority": COLORS["naive"]}
 SCORE_NAMES = {"model": "LSTM model", "bag_of_words": "bag of words + logistic regression",
@@ -85,7 +85,7 @@ def curves_figure(
     fig.update_xaxes(title="epoch", dtick=1 if len(epochs) <= 20 else None)
     fig.update_yaxes(title="loss (nats per sentence)", row=1, col=1)
     fig.update_yaxes(title="accuracy (%)", row=1, col=2)
-    _layout(fig, plain(title), 400)
+    layout(fig, plain(title), 400)
     # legend under the plots: above them it would cover the subplot titles
     fig.update_layout(
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center", x=0.5),
@@ -112,7 +112,7 @@ def scores_figure(results: dict[str, dict]) -> go.Figure:
             )
         )
     fig.update_yaxes(title="score on the test split (%)", range=[0, 105])
-    _layout(fig, "Test scores: model vs baselines", 380)
+    layout(fig, "Test scores: model vs baselines", 380)
     fig.update_layout(
         barmode="group",
         hovermode="closest",
@@ -146,7 +146,7 @@ def confusion_figure(scores: dict, title: str) -> go.Figure:
     fig.update_xaxes(title="predicted class", type="category")
     fig.update_yaxes(title="true class", type="category", autorange="reversed")
     fig.update_layout(hovermode="closest")
-    return _layout(fig, title, 320)
+    return layout(fig, title, 320)
 
 
 def probability_figure(classes: Sequence[str], probs: Sequence[float]) -> go.Figure:
@@ -167,7 +167,7 @@ def probability_figure(classes: Sequence[str], probs: Sequence[float]) -> go.Fig
     fig.update_xaxes(title="predicted probability (%)", range=[0, 100])
     fig.update_yaxes(title="class", type="category")
     fig.update_layout(hovermode="closest")
-    return _layout(fig, "Prediction", 60 + 45 * len(probs) + 60)
+    return layout(fig, "Prediction", 60 + 45 * len(probs) + 60)
 
 
 def attention_figure(labels: Sequence[str], weights: Sequence[float]) -> go.Figure:
@@ -185,7 +185,7 @@ def attention_figure(labels: Sequence[str], weights: Sequence[float]) -> go.Figu
     fig.update_xaxes(title="word", tickvals=pos, ticktext=list(labels), tickangle=-45)
     fig.update_yaxes(title="attention weight (%)", rangemode="tozero")
     fig.update_layout(hovermode="closest")
-    return _layout(fig, "Attention: which words the classifier reads from", 320)
+    return layout(fig, "Attention: which words the classifier reads from", 320)
 
 
 def word_gates_figure(table: pd.DataFrame, labels: Sequence[str], keys: Sequence[str]) -> go.Figure:
@@ -207,7 +207,7 @@ def word_gates_figure(table: pd.DataFrame, labels: Sequence[str], keys: Sequence
     fig.update_xaxes(title="word", tickvals=pos, ticktext=list(labels), tickangle=-45)
     fig.update_yaxes(title="mean over units (0 closed, 1 open)", range=[0, 1.02])
     fig.update_layout(hovermode="closest")
-    return _layout(fig, "Gates word by word (mean over units)", 340)
+    return layout(fig, "Gates word by word (mean over units)", 340)
 
 
 def gate_heatmap(values: np.ndarray, labels: Sequence[str], key: str, title: str) -> go.Figure:
@@ -241,4 +241,4 @@ def gate_heatmap(values: np.ndarray, labels: Sequence[str], key: str, title: str
     fig.update_xaxes(title="word", tickvals=pos, ticktext=list(labels), tickangle=-45)
     fig.update_yaxes(title="hidden unit")
     fig.update_layout(hovermode="closest")
-    return _layout(fig, plain(title), max(320, 14 * h + 160))
+    return layout(fig, plain(title), max(320, 14 * h + 160))

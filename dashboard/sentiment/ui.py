@@ -5,8 +5,6 @@ Every widget key starts with ``sent-`` so the groups never clash with other page
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -23,23 +21,13 @@ from core.sentiment import (
     load_bundled,
     read_labelled_text,
 )
+from dashboard.common import state
 from dashboard.common.safe_text import md_escape
 
-RUN_KEY = "sentiment_run"  # the session's trained classifier (core.sentiment.SentimentRun)
 UPLOADS_KEY = "sentiment_uploads"  # name -> TextDataset uploaded in this session
 LAST_UPLOAD_KEY = "sentiment_last_upload"  # (file_id, name, size) of the upload taken in
 DATA_WIDGET = "sent-data"
 UPLOAD_PREFIX = "your file: "
-RUNS_PAGE = Path(__file__).resolve().parent.parent / "pages" / "runs.py"
-
-
-def current_run() -> SentimentRun | None:
-    return st.session_state.get(RUN_KEY)
-
-
-def set_run(run: SentimentRun) -> None:
-    """Make a run (trained here, opened or imported on the Runs page) the session's model."""
-    st.session_state[RUN_KEY] = run
 
 
 def save_status(run: SentimentRun) -> None:
@@ -57,7 +45,7 @@ def save_status(run: SentimentRun) -> None:
         f"Saved in the runs folder as run `{run_id}`: rename, pin, compare or export it on the "
         "Runs page, and open it again in any later session."
     )
-    st.page_link(str(RUNS_PAGE), label="Go to the Runs page", icon=":material/inventory_2:")
+    st.page_link(str(state.RUNS_PAGE), label="Go to the Runs page", icon=":material/inventory_2:")
 
 
 def uploads() -> dict[str, TextDataset]:

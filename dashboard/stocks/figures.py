@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.common.figures import COLORS, _layout
+from dashboard.common.figures import COLORS, layout
 
 BASE_COLORS = {"drift": "#9467bd", "moving_average": "#8c564b"}
 BAND = "rgba(214,39,40,0.15)"
@@ -56,7 +56,7 @@ def candlestick_figure(
     fig.update_xaxes(title_text="date", row=2, col=1)
     fig.update_xaxes(rangeslider_visible=False)
     _weekday_axis(fig, frame.index)
-    return _layout(fig, title, height=480).update_layout(hovermode="x")
+    return layout(fig, title, height=480).update_layout(hovermode="x")
 
 
 def compare_figure(closes: dict[str, pd.Series]) -> go.Figure:
@@ -68,7 +68,7 @@ def compare_figure(closes: dict[str, pd.Series]) -> go.Figure:
         fig.add_trace(go.Scatter(x=s.index, y=100 * s / s.iloc[0], name=str(name), mode="lines"))
     fig.update_yaxes(title="close, rebased (first common day = 100)")
     fig.update_xaxes(title="date")
-    return _layout(fig, "Tickers compared (rebased to 100)", height=340)
+    return layout(fig, "Tickers compared (rebased to 100)", height=340)
 
 
 def backtest_figure(
@@ -120,7 +120,7 @@ def backtest_figure(
         )
     fig.update_yaxes(title=f"price ({currency})")
     fig.update_xaxes(title="date")
-    return _layout(fig, title, height=420).update_layout(hovermode="closest")
+    return layout(fig, title, height=420).update_layout(hovermode="closest")
 
 
 def _band(fig: go.Figure, fc: pd.DataFrame) -> None:
@@ -158,7 +158,7 @@ def teacher_figure(demo: pd.DataFrame, title: str, currency: str = "quote curren
         )
     fig.update_yaxes(title=f"price ({currency})")
     fig.update_xaxes(title="date (after the forecast origin)")
-    return _layout(fig, title, height=400)
+    return layout(fig, title, height=400)
 
 
 def future_figure(
@@ -194,4 +194,4 @@ def future_figure(
     )
     fig.update_yaxes(title=f"price ({currency})")
     fig.update_xaxes(title="date (trading days)")
-    return _layout(fig, title, height=380)
+    return layout(fig, title, height=380)

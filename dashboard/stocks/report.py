@@ -44,15 +44,16 @@ def job_progress() -> None:
     if job is None:
         return
     snap = job.snapshot()
-    if not job.done:
-        frac = min(1.0, (snap.get("epoch") or 0) / max(snap.get("epochs") or 1, 1))
-        st.progress(frac, text=md_escape(f"{snap['name']}: {snap.get('message') or 'starting'}…"))
-        if st.button("Stop the backtest", key="stocks-stop", icon=":material/stop:"):
-            job.stop()
-        return
-    if snap["status"] == "failed":
-        st.error(f"The backtest failed: {md_escape(snap.get('message'))}.", icon=":material/error:")
-    if jobs.collect_finished():
+    jobs.progress_or_failure(
+        job,
+        snap,
+        fraction=(snap.get("epoch") or 0) / max(snap.get("epochs") or 1, 1),
+        text=md_escape(f"{snap['name']}: {snap.get('message') or 'starting'}…"),
+        stop_key="stocks-stop",
+        stop_label="Stop the backtest",
+        failed="The backtest failed: {}.",
+    )
+    if job.done and jobs.collect_finished():
         st.rerun(scope="app")
 
 

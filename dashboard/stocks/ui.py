@@ -21,7 +21,6 @@ from dashboard.stocks.figures import candlestick_figure, compare_figure, currenc
 SELECTED_KEY = "stocks_selected"  # name of the dataset the forecast uses
 PROBLEMS_KEY = "stocks_problems"  # messages of the last download, shown until the next one
 LOADED_KEY = "stocks_loaded"  # names of the datasets of the last download (for comparison)
-REPORT_KEY = "stocks_report"  # core.forecast.stock_report.StockReport of the last backtest
 CACHE_TTL_S = 3600
 PERIODS = {"1 year": "1y", "2 years": "2y", "5 years": "5y", "10 years": "10y", "all": "max"}
 MODE_LABELS = {
@@ -199,7 +198,3 @@ def settings_form(ds: Dataset) -> tuple[StockConfig, BacktestConfig] | None:
     except ValueError as e:
         st.error(f"Check the settings: {md_escape(e)}.", icon=":material/error:")
         return None
-
-
-def current_report():
-    return st.session_state.get(REPORT_KEY)

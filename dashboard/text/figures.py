@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.common.figures import COLORS, _layout
+from dashboard.common.figures import COLORS, layout
 
 NEG, POS, ZERO = (33, 102, 172), (178, 24, 43), (255, 255, 255)  # blue, red, white
 NAN_COLOR = "rgb(226,230,238)"  # no value (e.g. the prompt of a generation): light grey
@@ -57,7 +57,7 @@ def bpc_figure(
     top = max([baselines.get("uniform_bpc") or 0] + [y or 0 for y in fig.data[0].y or []])
     fig.update_yaxes(title="bits per character (lower is better)", range=[0, top * 1.08 + 0.1])
     fig.update_xaxes(title="optimizer step (one chunk of B × T characters)", rangemode="tozero")
-    return _layout(fig, title, height)
+    return layout(fig, title, height)
 
 
 def _rgb(value: float, diverging: bool) -> str:
@@ -158,4 +158,4 @@ def activation_figure(
                    range=[-0.5, min(len(text), window) - 0.5]),
         yaxis=dict(title="activation (unitless)"),
     )  # fmt: skip
-    return _layout(fig, title, height)
+    return layout(fig, title, height)

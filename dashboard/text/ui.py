@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 import streamlit as st
 
@@ -23,9 +22,9 @@ from core.text import (
     corpus_from_text,
     load_shakespeare,
 )
+from dashboard.common import state
 from dashboard.common.safe_text import md_escape
 
-RUN_KEY = "text_run"  # the session's character model (core.text.TextRun)
 GEN_KEY = "text_generation"  # the last Generation
 GEN_OWNER_KEY = "text_generation_model"  # id() of the model that made it
 LOADED_KEY = "text_loaded_file"  # hash of the checkpoint file loaded last (load once)
@@ -44,14 +43,6 @@ PRESETS: dict[str, tuple[CharModelConfig, CharTrainConfig, str]] = {
         "the quick demo's work (a GPU helps; the sidebar's ETA says how long here).",
     ),
 }
-
-
-def current_run() -> TextRun | None:
-    return st.session_state.get(RUN_KEY)
-
-
-def set_run(run: TextRun) -> None:
-    st.session_state[RUN_KEY] = run
 
 
 def set_generation(run: TextRun, gen) -> None:
@@ -172,7 +163,7 @@ def load_panel() -> None:
         st.error(md_escape(f"Could not load {up.name}: {e}."), icon=":material/error:")
         return
     st.session_state[LOADED_KEY] = digest
-    set_run(run)
+    state.set_text_run(run)
     st.success(f"Loaded the text model from {md_escape(up.name)}.", icon=":material/check_circle:")
     _store_loaded(run, up.name)
 
@@ -209,7 +200,7 @@ def save_status(run: TextRun) -> None:
             f"Saved in the runs folder as run `{run_id}`: rename, pin, compare or export it on "
             "the Runs page, and open it again in any later session."
         )
-        runs_page = str(Path(__file__).resolve().parent.parent / "pages" / "runs.py")
+        runs_page = str(state.RUNS_PAGE)
         st.page_link(runs_page, label="Go to the Runs page", icon=":material/inventory_2:")
     else:
         st.caption("This model is not in the runs folder: download it to keep it.")

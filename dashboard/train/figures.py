@@ -11,8 +11,8 @@ from dashboard.common.figures import (
     COLORS,
     LIGHT_TEMPLATE,
     SPAN_FILL,
-    _base_layout,
-    _layout,
+    base_layout,
+    layout,
     series_figure,
 )
 
@@ -77,7 +77,7 @@ def optimizer_figure(
         notes.append(dict(text=f"clip at {clip_norm:g}", x=1, y=clip_norm, xref="x2 domain",
                           yref="y2", xanchor="right", yanchor="bottom"))  # fmt: skip
     layout = dict(
-        _base_layout("", height, LIGHT_TEMPLATE),
+        base_layout("", height, LIGHT_TEMPLATE),
         xaxis=dict(domain=[0, 0.44], title=dict(text="epoch"), rangemode="tozero"),
         xaxis2=dict(domain=[0.56, 1], title=dict(text="epoch"), rangemode="tozero", anchor="y2"),
         yaxis=dict(title=dict(text="learning rate"), rangemode="tozero", tickformat="~g"),
@@ -122,7 +122,7 @@ def forecast_figure(spans: dict[str, pd.DataFrame], target: str, height: int = 3
                 )
         fig.update_xaxes(title=_axis_title(both.index))
     fig.update_yaxes(title=f"{target} (original units)")
-    return _layout(fig, f"One-step-ahead predictions of {target} vs truth", height)
+    return layout(fig, f"One-step-ahead predictions of {target} vs truth", height)
 
 
 def scores_table(scores: dict[str, dict]) -> pd.DataFrame:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-import torch
 
 from core.config import CELLS, OPTIMIZERS, DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset, synthetic
+from core.training.device import device_choices
 from core.training.presets import PRESETS
 from dashboard.common import state
 
@@ -291,10 +291,6 @@ def normalize_setting(ds: Dataset) -> str:
     )
 
 
-def _devices() -> list[str]:
-    return ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-
-
 def model_settings() -> tuple[ModelConfig, TrainConfig] | str:
     """Preset, model and optimisation widgets; both configs or the message of what is wrong."""
     top = st.columns([2, 5])
@@ -322,8 +318,8 @@ def model_settings() -> tuple[ModelConfig, TrainConfig] | str:
     scheduler = r[2].toggle("LR drop on plateau", key="train-scheduler")
     early = r[3].toggle("Early stopping", key="train-early")
     patience = r[3].number_input("Patience (epochs)", 1, 1000, key="train-patience")
-    _ensure_choice("train-device", _devices(), "auto")
-    device = r[4].selectbox("Device", _devices(), key="train-device")
+    _ensure_choice("train-device", device_choices(), "auto")
+    device = r[4].selectbox("Device", device_choices(), key="train-device")
     try:
         model = ModelConfig(
             cell=cell,

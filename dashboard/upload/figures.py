@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.common.figures import COLORS, _layout
+from dashboard.common.figures import COLORS, layout
 
 MAX_PANELS = 6  # columns drawn one under the other; more would be unreadable
 MAX_POINTS = 4000  # points per trace sent to the browser (every k-th row beyond that)
@@ -101,4 +101,4 @@ def preview_figure(
     if len(asked) > len(shown):
         extra.append(f"first {len(shown)} columns shown")
     full = plain(title) + (f" ({'; '.join(extra)})" if extra else "")
-    return _layout(fig, full, height=max(340, 90 + 180 * len(shown)))
+    return layout(fig, full, height=max(340, 90 + 180 * len(shown)))

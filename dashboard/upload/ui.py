@@ -20,6 +20,7 @@ from core.data.upload import (
     Cleaned,
     CleanOptions,
     clean,
+    dataset_name,
     describe_frequency,
     longest_lookback,
     make_dataset,
@@ -67,6 +68,20 @@ def file_digest(uploaded) -> str:
     digest = sha256(uploaded.getvalue())
     st.session_state[KEY + "sha"] = (uploaded.file_id, digest)
     return digest
+
+
+def new_file_defaults(digest: str, file_name: str) -> None:
+    """A file not seen before gets fresh defaults: a data-source name from its file name."""
+    if st.session_state.get(KEY + "digest") != digest:
+        st.session_state[KEY + "digest"] = digest
+        st.session_state[KEY + "name"] = dataset_name(file_name)
+
+
+def keep_source_name(file_name: str) -> None:
+    """Before the name box: a refusal run draws no name box, and Streamlit then forgets the
+    name set for this file."""
+    if KEY + "name" not in st.session_state:
+        st.session_state[KEY + "name"] = dataset_name(file_name)
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")

@@ -1,4 +1,5 @@
-"""The Gates page (AppTest): guard, every chart, drawn numbers equal core.gates.compute and nn.LSTM."""
+"""The Gates page (AppTest): guard, every chart, drawn numbers equal core.gates.compute and
+nn.LSTM."""
 
 from __future__ import annotations
 
@@ -114,7 +115,8 @@ def test_lstm_page_draws_the_gates_of_core_and_nn_lstm(app, lstm_run):
     for key, z in drawn.items():
         assert z.shape == (6, 15)  # units x time
         np.testing.assert_allclose(z, ref[key][0, 0, 0].numpy().T, atol=1e-6)
-    # and core.gates.compute equals the fused nn.LSTM (layer 1 feeds layer 2; h of layer 2 is its output)
+    # and core.gates.compute equals the fused nn.LSTM
+    # (layer 1 feeds layer 2; h of layer 2 is its output)
     out, _ = lstm_run.model.rnn(x)
     top = torch.cat([ref["h"][1, 0, 0], ref["h"][1, 1, 0]], dim=-1)
     torch.testing.assert_close(top, out[0].detach(), atol=1e-5, rtol=0)

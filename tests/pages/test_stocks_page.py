@@ -10,8 +10,9 @@ from conftest import ARTIFACTS, errors_of, poll, run_page, screenshot, wait_read
 from stock_fakes import fake_download, history
 
 from core.data import stocks
+from dashboard.common.state import STOCK_REPORT_KEY as REPORT_KEY
 from dashboard.stocks.report import MASE_NOTE, metrics_display
-from dashboard.stocks.ui import REPORT_KEY, SELECTED_KEY
+from dashboard.stocks.ui import SELECTED_KEY
 
 OFFLINE = "MSFT (offline sample)"
 
