@@ -61,7 +61,7 @@ def build_report(
 
 
 def report_task(dataset: Dataset, cfg: StockConfig, bt: BacktestConfig):
-    """A function for ``core.jobs.threads.Job``: publishes fits done / total and what it is doing."""
+    """A function for ``core.jobs.Job``: publishes fits done / total and what it is doing."""
 
     def task(ctx) -> StockReport:
         def progress(done: int, total: int, message: str) -> None:

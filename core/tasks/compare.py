@@ -24,7 +24,7 @@ def compare_job(
     store: Any = "default",
     session: str | None = None,
 ):
-    """A function for ``core.jobs.threads.Job``: builds the task inside the job, then compares,
+    """A function for ``core.jobs.Job``: builds the task inside the job, then compares,
     publishing through a :class:`JobPublisher`.
 
     When it ends (done, or stopped after at least one epoch) its summary is saved to
@@ -60,7 +60,7 @@ def sweep_job(
     train_cfg: TrainConfig,
     n_train: int = 4096,
 ) -> Callable:
-    """A function for ``core.jobs.threads.Job``: a lag sweep (``core.compare.sweep``); the
+    """A function for ``core.jobs.Job``: a lag sweep (``core.compare.sweep``); the
     snapshot gains ``sweep`` rows after each lag. Nothing is saved."""
 
     def task_fn(ctx) -> SweepResult:

@@ -24,7 +24,7 @@ def forecast_task(
     store: Any = "default",
     session: str | None = None,
 ):
-    """A function for ``core.jobs.threads.Job``: trains in the background, publishing progress.
+    """A function for ``core.jobs.Job``: trains in the background, publishing progress.
 
     The windows and the model are built inside the job, so bad data or settings
     surface as the job's error message instead of blocking the page. When the job ends

@@ -42,7 +42,7 @@ def live_task(
     train_cfg: TrainConfig,
     callbacks: Sequence[Callback] = (),
 ) -> Callable[[Any], ForecastRun | None]:
-    """A ``core.jobs.threads.Job`` function: ``forecast_task`` plus the rules above."""
+    """A ``core.jobs.Job`` function: ``forecast_task`` plus the rules above."""
     task = forecast_task(dataset, data_cfg, model_cfg, train_cfg, callbacks)
 
     def run(ctx) -> ForecastRun | None:

@@ -27,7 +27,7 @@ def sentiment_task(
     store: Any = "default",
     session: str | None = None,
 ):
-    """A function for ``core.jobs.threads.Job``: baselines first (published at once), then training.
+    """A function for ``core.jobs.Job``: baselines first (published at once), then training.
 
     When training ends (done or stopped after at least one epoch) the run is saved to
     ``store`` as kind "sentiment" (a ``core.runs.store.RunStore``; "default" = the runs folder,

@@ -17,7 +17,7 @@ def text_task(
     store: Any = "default",
     session: str | None = None,
 ):
-    """A function for ``core.jobs.threads.Job``: builds and trains in the background.
+    """A function for ``core.jobs.Job``: builds and trains in the background.
 
     When training ends (done or stopped) the run is saved to ``store`` as kind "text"
     (a ``core.runs.store.RunStore``; "default" = the runs folder, None = not saved); a failed

@@ -151,7 +151,7 @@ def fit_text(
     ctx=None,
     sampler: Callable[[TextRun, int], str] | None = None,
 ) -> TextRun:
-    """Train in place; ``ctx`` (a core.jobs.threads.JobContext or alike) gets progress and samples.
+    """Train in place; ``ctx`` (a core.jobs.JobContext or alike) gets progress and samples.
 
     Stops at the end of the budget, when ``ctx.stop_event`` is set (checked every chunk),
     or on a non-finite loss (the weights of the last record are restored).
