@@ -15,7 +15,7 @@ import torch
 from core.config import TrainConfig
 from core.jobs.threads import Job
 from core.runs import registry as run_kinds
-from core.runs.formats.forecaster import CheckpointError
+from core.runs.formats.common import CheckpointError
 from core.runs.formats.sentiment import load_sentiment, sentiment_bytes, sentiment_to_dict
 from core.runs.store import RunStore
 from core.sentiment import (
