@@ -29,7 +29,9 @@ from core.data import load_sample  # noqa: E402
 from core.forecast.run import fit_forecaster  # noqa: E402
 from core.models.onnx_export import available, export_onnx  # noqa: E402
 from core.models.recurrent import RecurrentForecaster  # noqa: E402
-from core.runs.store import CheckpointKeeper, Limits, RunStore  # noqa: E402
+from core.runs.files import CheckpointKeeper  # noqa: E402
+from core.runs.kinds import forecaster as forecaster_runs  # noqa: E402
+from core.runs.store import Limits, RunStore  # noqa: E402
 from core.training.device import configure_threads  # noqa: E402
 
 
@@ -54,7 +56,7 @@ def main() -> None:
 
     plain = tmp / "plain.pt"
     base_save = timed(lambda: torch.save(run.model.state_dict(), plain), args.repeat)
-    save = timed(lambda: store.save(run, keeper=keeper), args.repeat)
+    save = timed(lambda: forecaster_runs.save(store, run, keeper=keeper), args.repeat)
     rows.append(("save a run", save, "torch.save(state_dict)", base_save))
 
     rid = store.list()[0].id
@@ -64,7 +66,7 @@ def main() -> None:
         m.load_state_dict(torch.load(plain, weights_only=True))
 
     base_load = timed(plain_load, args.repeat)
-    reopen = timed(lambda: store.load(rid), args.repeat)
+    reopen = timed(lambda: forecaster_runs.load(store, rid), args.repeat)
     rows.append(("reopen a run", reopen, "torch.load + load_state_dict", base_load))
     n_runs = len(store.list())
     listing = timed(store.list, args.repeat)

@@ -86,7 +86,8 @@ def _resolve(run_arg: str):
 def export(args: argparse.Namespace) -> int:
     from core.cli import emit
     from core.models.onnx_export import ExportError, export_onnx, onnx_parity
-    from core.runs.formats.forecaster import load_dict, model_from_dict, write_atomic
+    from core.runs.formats.common import write_atomic
+    from core.runs.formats.forecaster import load_dict, model_from_dict
 
     if not args.onnx and not args.checkpoint:
         print("error: give --onnx OUT and/or --checkpoint OUT", file=sys.stderr)
@@ -108,12 +109,8 @@ def export(args: argparse.Namespace) -> int:
         )
         return 2
     out: dict = {"run": run_id, "kind": kind.kind}
-    if kind.kind == "forecaster":
-        src = store.checkpoint_path(run_id, args.weights)
-        out["checkpoint_source"], data = str(src), src.read_bytes()
-    else:
-        data = kind.checkpoint_bytes(store, run_id)
-        out["checkpoint_source"] = str(store.payload_path(run_id))
+    out["checkpoint_source"] = str(kind.checkpoint_source(store, run_id, args.weights))
+    data = kind.checkpoint_bytes(store, run_id, args.weights)
     if args.checkpoint:
         write_atomic(data, args.checkpoint)
         out["checkpoint"] = str(Path(args.checkpoint).resolve())

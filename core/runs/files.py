@@ -1,4 +1,5 @@
-"""What goes into a run folder: plain-data conversion, meta fields, best/last weights.
+"""What goes into a run folder, for any kind: plain-data conversion, strict JSON, sizes,
+and the training callback that keeps the best and last weights.
 
 Everything written here loads back with ``json`` or ``torch.load(weights_only=True)``.
 """
@@ -15,8 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.forecast.run import ForecastRun
-from core.runs.formats import forecaster as ckpt_io
+from core.runs.formats.common import write_atomic
 from core.training.trainer import Callback
 
 
@@ -44,7 +44,7 @@ def dumps(obj: Any) -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    ckpt_io.write_atomic(text.encode(), path)
+    write_atomic(text.encode(), path)
 
 
 def folder_size(path: Path) -> int:
@@ -116,66 +116,8 @@ class CheckpointKeeper(Callback):
             self.best = state
 
 
-def pick_checkpoints(
-    run: ForecastRun, keeper: CheckpointKeeper | None
-) -> tuple[dict[str, dict | None], str]:
-    """The best and last weights to store, and which of them the in-memory model holds.
-
-    Without a keeper (a run trained elsewhere) only the final weights are known: they are
-    the best ones when early stopping restored them or when the last epoch was the best.
-    """
-    final = {k: v.detach().cpu() for k, v in run.model.state_dict().items()}
-    fit = run.fit
-    last_epoch = fit.history[-1]["epoch"] if fit and fit.history else None
-    best = keeper.best if keeper else None
-    last = keeper.last if keeper else None
-    final_is_best = (
-        fit is not None
-        and fit.best_epoch is not None
-        and (fit.best_epoch == last_epoch or run.train_cfg.early_stopping)
-    )
-    if best is None and final_is_best:
-        best = final
-    if last is None and not (run.train_cfg.early_stopping and best is final):
-        last = final
-    if not same_weights(final, best) and not same_weights(final, last):
-        last = final  # the in-memory weights are what the user had: never lose them
-    return {"best": best, "last": last}, "best" if same_weights(final, best) else "last"
-
-
 def mtime(path: Path) -> float:
     try:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def default_name(run: ForecastRun) -> str:
-    m = run.model_cfg
-    bi = "bi-" if m.bidirectional else ""
-    return f"{bi}{m.cell.upper()} {m.hidden_size}×{m.num_layers} · {run.dataset.name}"
-
-
-def dataset_meta(run: ForecastRun) -> dict:
-    ds = run.dataset
-    idx = ds.frame.index
-    return {
-        "name": ds.name,
-        "provenance": ds.provenance,
-        "fingerprint": ds.fingerprint(),
-        "columns": ds.columns,
-        "rows": len(ds.frame),
-        "start": str(idx[0]) if len(idx) else None,
-        "end": str(idx[-1]) if len(idx) else None,
-    }
-
-
-def scores(run: ForecastRun) -> dict:
-    """MAE/RMSE of the model and of the naive baseline on validation and test (original units)."""
-    out = {}
-    for span in ("val", "test"):
-        try:
-            out[span] = run.scores(span)
-        except Exception:  # an empty span or a broken model must not block the save
-            out[span] = None
-    return out

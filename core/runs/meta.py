@@ -25,7 +25,7 @@ LIST_STR = "a list of strings"
 MAX_DEPTH = 64  # deeper nesting is refused before anything walks it
 
 
-def _is(value: Any, kind: str) -> bool:
+def is_type(value: Any, kind: str) -> bool:
     if kind == NUMBER:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         return ok and math.isfinite(value)
@@ -98,7 +98,7 @@ def _check(obj: dict, table: dict[str, tuple[str, bool]], where: str) -> str | N
     for key, (kind, nullable) in table.items():
         if key not in obj or (obj[key] is None and nullable):
             continue
-        if not _is(obj[key], kind):
+        if not is_type(obj[key], kind):
             return f"field '{where}{key}' should be {kind}, not {_shown(obj[key])}"
     return None
 

@@ -7,7 +7,7 @@ never test for a kind by name.
 
 Registering a new kind (e.g. the sentiment model) takes a few lines in its own module::
 
-    # core/sentiment/runs.py
+    # core/runs/kinds/sentiment.py
     from core.runs.registry import RunKind, register
 
     class SentimentKind(RunKind):
@@ -23,33 +23,26 @@ Registering a new kind (e.g. the sentiment model) takes a few lines in its own m
 
     register(SentimentKind())
 
-then add ``"core.runs.kinds.sentiment"`` to :data:`KIND_MODULES` (loaded on first use), and in
-``dashboard/run_kinds_ui.py`` tell the UI where the opened run goes (``register_ui``).
+then import it in ``core/runs/kinds/__init__.py`` (``core.runs`` imports that package, so
+every kind is registered as soon as anything under ``core.runs`` is imported), and in
+``dashboard/runs/kinds.py`` tell the UI where the opened run goes (``register_ui``).
 The default methods store ``to_payload(run)`` as the run's payload.pt (atomically, with
 the same quota and session labels as every run) and ``history(run)`` as history.json.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from core.data import Dataset
-from core.forecast.run import ForecastRun
-from core.runs.files import CheckpointKeeper, default_name
-from core.runs.formats import forecaster as ckpt_io
-from core.runs.formats.forecaster import CheckpointError
+from core.runs.files import CheckpointKeeper
+from core.runs.formats.common import CheckpointError, read_dict
 from core.runs.store import RunInfo, RunStore, SaveResult
 
-KIND_MODULES: tuple[str, ...] = (  # they register
-    "core.runs.kinds.text",
-    "core.runs.kinds.sentiment",
-    "core.runs.kinds.compare",
-)
 _KINDS: dict[str, RunKind] = {}
-_loaded = False
 
 
 class RunKind:
@@ -109,7 +102,7 @@ class RunKind:
             session=session,
             history=self.history(run),
         )
-        _mark_saved(run, result.info.id)
+        mark_saved(run, result.info.id)
         return result
 
     def load(self, store: RunStore, run_id: str) -> Any:
@@ -118,60 +111,23 @@ class RunKind:
             run = self.from_payload(store.load_payload(run_id))
         except CheckpointError as e:
             raise CheckpointError(f"run '{info.name}' cannot be opened: {e}") from None
-        _mark_saved(run, run_id)
+        mark_saved(run, run_id)
         return run
 
     def from_checkpoint(self, ckpt: dict, datasets: Iterable[Dataset] = ()) -> Any:
         """An imported file's run (``datasets``: data already in the session)."""
         return self.from_payload(ckpt)
 
-    def checkpoint_bytes(self, store: RunStore, run_id: str) -> bytes:
+    def checkpoint_source(self, store: RunStore, run_id: str, weights: str = "auto") -> Path:
+        """The file in the run's folder its export comes from (``weights``: forecasters)."""
+        return store.payload_path(run_id)
+
+    def checkpoint_bytes(self, store: RunStore, run_id: str, weights: str = "auto") -> bytes:
         """The file a user downloads; Import (and the page that made it) reads it back."""
-        return store.payload_path(run_id).read_bytes()
+        return self.checkpoint_source(store, run_id, weights).read_bytes()
 
 
-class ForecasterKind(RunKind):
-    """Forecasters keep their own layout: best/last checkpoints, extras, scores."""
-
-    kind, format, label = "forecaster", ckpt_io.FORMAT, "forecaster"
-    units = "MSE, scaled"
-    run_type = ForecastRun
-    onnx = True
-
-    def to_payload(self, run: ForecastRun) -> dict:
-        return ckpt_io.run_to_dict(run)
-
-    def from_payload(self, ckpt: dict) -> ForecastRun:
-        return ckpt_io.run_from_dict(ckpt_io.validate(ckpt))
-
-    def history(self, run: ForecastRun) -> list[dict]:
-        return list(run.fit.history) if run.fit else []
-
-    def data_name(self, run: ForecastRun) -> str:
-        return run.dataset.name
-
-    def default_name(self, run: ForecastRun) -> str:
-        return default_name(run)
-
-    def save(self, store, run, name=None, session=None, origin="trained", keeper=None):
-        result = store.save(run, name=name, session=session, origin=origin, keeper=keeper)
-        _mark_saved(run, result.info.id)
-        return result
-
-    def load(self, store: RunStore, run_id: str) -> ForecastRun:
-        return store.load(run_id)  # sets extras["saved_run_id"]
-
-    def from_checkpoint(self, ckpt: dict, datasets: Iterable[Dataset] = ()) -> ForecastRun:
-        ckpt = ckpt_io.validate(ckpt)
-        want = (ckpt.get("dataset") or {}).get("fingerprint")
-        known = next((d for d in datasets if d.fingerprint() == want), None)
-        return ckpt_io.run_from_dict(ckpt, known)
-
-    def checkpoint_bytes(self, store: RunStore, run_id: str) -> bytes:
-        return store.checkpoint_path(run_id).read_bytes()
-
-
-def _mark_saved(run: Any, run_id: str) -> None:
+def mark_saved(run: Any, run_id: str) -> None:
     extras = getattr(run, "extras", None)
     if isinstance(extras, dict):
         extras["saved_run_id"] = run_id
@@ -184,16 +140,9 @@ def register(kind: RunKind) -> RunKind:
     return kind
 
 
-def _ensure_loaded() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in KIND_MODULES:
-            importlib.import_module(module)
-
-
 def kinds() -> dict[str, RunKind]:
-    _ensure_loaded()
+    """Every registered kind (importing ``core.runs`` imports ``core.runs.kinds``, whose
+    modules register theirs)."""
     return dict(_KINDS)
 
 
@@ -232,7 +181,7 @@ def _listed(items: list[str]) -> str:
 
 def read_checkpoint(source: Any) -> tuple[RunKind, dict]:
     """Read any checkpoint file safely and find its kind from its ``format`` field."""
-    ckpt = ckpt_io.read_dict(source)
+    ckpt = read_dict(source)
     fmt = ckpt.get("format") if isinstance(ckpt, dict) else None
     known = _listed([repr(f) for f in formats()])
     if fmt is None:
@@ -257,6 +206,3 @@ def import_checkpoint(source: Any, datasets: Iterable[Dataset] = ()) -> tuple[Ru
 
 def info_kind(info: RunInfo) -> RunKind | None:
     return None if info.broken else get(info.kind)
-
-
-register(ForecasterKind())

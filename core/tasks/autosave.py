@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from core.runs import registry as run_kinds
 from core.runs.files import CheckpointKeeper
 from core.runs.store import RunStore, SaveResult
 from core.training.trainer import Callback
@@ -64,8 +65,6 @@ class AutoSave:
     def finish(self, run: Any, ctx: Any, name: str | None = None) -> SaveResult | None:
         """Save the run (a forecaster, a text model: any kind in ``core.runs.registry``) if it
         trained at least one epoch or step; publish what happened to the job."""
-        from core.runs import registry as run_kinds
-
         if self.problem:
             ctx.publish(save_warning=self.problem)
         kind = run_kinds.of(run)

@@ -15,7 +15,8 @@ import streamlit as st
 
 from core.forecast.run import ForecastRun
 from core.gates.view import SORTS, window_gates, window_input
-from core.runs.formats.forecaster import CheckpointError, load_dict, load_run
+from core.runs.formats.common import CheckpointError
+from core.runs.formats.forecaster import load_dict, load_run
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
 

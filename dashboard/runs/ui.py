@@ -15,6 +15,7 @@ import streamlit as st
 from core.models.onnx_export import ExportError, available, export_onnx, onnx_parity
 from core.runs import registry as run_kinds
 from core.runs.formats import forecaster as ckpt_io
+from core.runs.kinds import forecaster as forecaster_runs
 from core.runs.store import RunError, RunInfo, RunStore
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
@@ -102,7 +103,7 @@ def _delete(store: RunStore, run_id: str, session: str) -> None:
 
 
 def _build_onnx(store: RunStore, run_id: str) -> None:
-    ckpt = ckpt_io.load_dict(store.checkpoint_path(run_id))
+    ckpt = ckpt_io.load_dict(forecaster_runs.checkpoint_path(store, run_id))
     model, lookback = ckpt_io.model_from_dict(ckpt), ckpt["data_cfg"]["lookback"]
     try:
         data = export_onnx(model, lookback)

@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from core.config import CELLS
-from core.runs.formats.forecaster import CheckpointError
+from core.runs.formats.common import CheckpointError
 from core.runs.formats.text import load_text_run
 from core.text import (
     MAX_BYTES,

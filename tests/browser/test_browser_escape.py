@@ -12,6 +12,7 @@ from conftest import screenshot, wait_ready
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset, synthetic
 from core.forecast.run import fit_forecaster
+from core.runs.kinds import forecaster as forecaster_runs
 from core.runs.store import RunStore
 
 pytestmark = pytest.mark.browser
@@ -60,7 +61,7 @@ def planted(recorder):
         TrainConfig(epochs=1, batch_size=32),
     )  # fmt: skip
     store = RunStore.default()
-    rid = store.save(run, name=hostile(port, "run")).info.id
+    rid = forecaster_runs.save(store, run, name=hostile(port, "run")).info.id
     yield port
     store.delete(rid)
 

@@ -206,13 +206,14 @@ def test_gate_trend_follows_each_kept_snapshot(sample):
 
 def test_a_saved_run_keeps_its_recording(sample, tmp_path):
     """The plain copy in run.extras survives the run store (weights_only files) intact."""
+    from core.runs.kinds import forecaster as forecaster_runs
     from core.runs.store import RunStore
 
     run = build_run(sample, DATA, ModelConfig(hidden_size=4, num_layers=2), TRAIN)
     train_run(run, [attach_probe(run)])
     assert run.extras["probe_data"]["format"] == "lstm-lab/gate-recording-1"
     store = RunStore(tmp_path)
-    loaded = store.load(store.save(run).info.id)
+    loaded = forecaster_runs.load(store, forecaster_runs.save(store, run).info.id)
     assert "probe" not in loaded.extras  # the live object is not plain data...
     rec = recording_of(loaded.extras)  # ...the plain copy rebuilds it
     live = run.extras["probe"]

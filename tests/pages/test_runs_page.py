@@ -14,6 +14,7 @@ from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import synthetic
 from core.forecast.run import fit_forecaster
 from core.runs.formats import forecaster as ck
+from core.runs.kinds import forecaster as forecaster_runs
 from core.runs.store import Limits, RunStore
 
 DATA = synthetic("sine", n=140)
@@ -62,7 +63,7 @@ def test_home_run_is_saved_and_reopens_after_a_restart(app, store):
 
 
 def test_rename_pin_and_delete_with_confirmation(app, store, runs):
-    rid = store.save(runs[0], name="old name", session=APPTEST_SESSION).info.id
+    rid = forecaster_runs.save(store, runs[0], name="old name", session=APPTEST_SESSION).info.id
     at = run_page(app, "runs.py")
     at.text_input(key=f"runs-rename-{rid}").input("  sine   baseline ")
     at.button(key="runs-rename").click().run()
@@ -84,7 +85,7 @@ def test_rename_pin_and_delete_with_confirmation(app, store, runs):
 def test_compare_overlays_losses_and_tabulates_metrics(app, store, runs):
     names = ["three units", "five units"]
     for run, name in zip(runs, names, strict=True):
-        store.save(run, name=name)
+        forecaster_runs.save(store, run, name=name)
     at = run_page(app, "runs.py")
     assert not errors_of(at)
     overlay = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -127,7 +128,7 @@ def test_import_restores_a_run_and_refuses_hostile_files(app, store, runs):
 
 
 def test_export_builds_a_checked_onnx_file(app, store, runs):
-    store.save(runs[0])
+    forecaster_runs.save(store, runs[0])
     at = run_page(app, "runs.py")
     assert [b.label for b in at.get("download_button")] == ["Checkpoint (.pt)", "Settings (.json)"]
     at.button(key="runs-onnx-build").click().run()
@@ -141,7 +142,7 @@ def test_without_onnx_the_page_says_how_to_get_it(app, store, runs, monkeypatch)
     import dashboard.runs.ui as ui
 
     monkeypatch.setattr(ui, "available", lambda module: False)
-    store.save(runs[0])
+    forecaster_runs.save(store, runs[0])
     at = run_page(app, "runs.py")
     assert not errors_of(at)
     assert any("pip install -r requirements-onnx.txt" in i.value for i in at.info)
@@ -150,8 +151,8 @@ def test_without_onnx_the_page_says_how_to_get_it(app, store, runs, monkeypatch)
 
 def test_the_user_is_told_which_runs_the_limits_removed(app, store, runs):
     small = RunStore(store.root, Limits(per_session=1))
-    small.save(runs[0], name="oldest", session=APPTEST_SESSION)
-    small.save(runs[1], name="newest", session=APPTEST_SESSION)
+    forecaster_runs.save(small, runs[0], name="oldest", session=APPTEST_SESSION)
+    forecaster_runs.save(small, runs[1], name="newest", session=APPTEST_SESSION)
     at = run_page(app, "runs.py")
     notice = next(i.value for i in at.info if "were removed" in i.value)
     assert "'oldest'" in notice and "more than 1 runs in this session" in notice
@@ -165,8 +166,8 @@ def test_runs_page_in_a_browser(page, server_url, runs):
     for r in store.list():
         if r.name.startswith("browser "):
             store.delete(r.id)
-    store.save(runs[0], name="browser small")
-    store.save(runs[1], name="browser wider")
+    forecaster_runs.save(store, runs[0], name="browser small")
+    forecaster_runs.save(store, runs[1], name="browser wider")
     page.goto(f"{server_url}/runs")
     wait_ready(page)
     page.get_by_text("Run to open, manage or export").wait_for()
@@ -206,9 +207,9 @@ def test_a_failed_save_is_shown_and_the_trained_run_survives(app, tmp_path, monk
 def test_each_browser_session_sees_only_its_runs_and_the_shared_gallery(app, store, runs):
     from dashboard.common.state import SESSION_ID_KEY
 
-    store.save(runs[0], name="alice's run", session="alice")
-    store.save(runs[1], name="bob's run", session="bob")
-    gallery = store.save(runs[1], name="pinned demo", session="carol").info.id
+    forecaster_runs.save(store, runs[0], name="alice's run", session="alice")
+    forecaster_runs.save(store, runs[1], name="bob's run", session="bob")
+    gallery = forecaster_runs.save(store, runs[1], name="pinned demo", session="carol").info.id
     store.set_shared(gallery, True)
     seen = {}
     for who in ("alice", "bob"):
@@ -229,7 +230,7 @@ def test_each_browser_session_sees_only_its_runs_and_the_shared_gallery(app, sto
 
 def test_evictions_are_told_on_the_page_that_saved_the_run(app, store, runs, monkeypatch):
     monkeypatch.setenv("LSTMLAB_RUNS_PER_SESSION", "1")
-    store.save(runs[0], name="my older run", session=APPTEST_SESSION)
+    forecaster_runs.save(store, runs[0], name="my older run", session=APPTEST_SESSION)
     at = app.run()
     at.button(key="home-start").click().run()
     at = poll(at, lambda a: "run" in a.session_state, timeout=300)

@@ -15,6 +15,7 @@ from core.data import synthetic
 from core.forecast.run import fit_forecaster
 from core.runs import registry as run_kinds
 from core.runs.formats.text import text_run_bytes
+from core.runs.kinds import forecaster as forecaster_runs
 from core.runs.store import RunStore
 from core.text import CharModelConfig, CharTrainConfig, build_text_run, fit_text, load_shakespeare
 
@@ -134,7 +135,7 @@ def test_the_runs_list_shows_both_kinds_and_compares_one_kind_at_a_time(
     app, store, text_runs, forecaster
 ):
     kind = run_kinds.get("text")
-    store.save(forecaster, name="sine forecaster")
+    forecaster_runs.save(store, forecaster, name="sine forecaster")
     for i, run in enumerate(text_runs):
         kind.save(store, run, name=f"text {i}")
     at = run_page(app, "runs.py")
@@ -204,7 +205,7 @@ def test_runs_page_with_text_runs_in_a_browser(page, server_url, text_runs, fore
     for r in store.list():
         if r.name.startswith("browser "):
             store.delete(r.id)
-    store.save(forecaster, name="browser forecaster")
+    forecaster_runs.save(store, forecaster, name="browser forecaster")
     for i, run in enumerate(text_runs):
         run_kinds.get("text").save(store, run, name=f"browser text {i}")
     page.goto(f"{server_url}/runs")

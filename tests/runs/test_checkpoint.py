@@ -14,6 +14,7 @@ import torch
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset, load_sample, synthetic
 from core.forecast.run import fit_forecaster
+from core.runs.formats import common
 from core.runs.formats import forecaster as ck
 
 
@@ -194,7 +195,7 @@ def test_missing_file_and_oversized_upload(tmp_path, monkeypatch, good):
     with pytest.raises(ck.CheckpointError) as e:
         ck.load_dict(tmp_path / "nope.pt")
     assert str(e.value) == f"no checkpoint file at {tmp_path / 'nope.pt'}"
-    monkeypatch.setattr(ck, "MAX_BYTES", 2**20)
+    monkeypatch.setattr(common, "MAX_BYTES", 2**20)
     with pytest.raises(ck.CheckpointError) as e:
         ck.load_dict(good + b"\0" * 2**21)
     assert str(e.value) == "the file is 2 MB; checkpoints above 1 MB are refused"

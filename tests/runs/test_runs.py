@@ -18,8 +18,10 @@ from core.data import synthetic
 from core.forecast.run import fit_forecaster
 from core.jobs.threads import Job
 from core.models.onnx_export import export_onnx, onnx_parity
+from core.runs.files import CheckpointKeeper
 from core.runs.formats import forecaster as ck
-from core.runs.store import CheckpointKeeper, Limits, RunError, RunStore
+from core.runs.kinds import forecaster as forecaster_runs
+from core.runs.store import Limits, RunError, RunStore
 from core.tasks.forecast import forecast_task
 
 DATA = synthetic("noisy_sine", n=160, seed=1)
@@ -41,7 +43,7 @@ def run():
 
 def test_save_list_load_round_trip(tmp_path, run):
     store = RunStore(tmp_path)
-    res = store.save(run, name="first", session="s1")
+    res = forecaster_runs.save(store, run, name="first", session="s1")
     assert res.evicted == [] and res.message == ""
     [info] = store.list()
     assert (info.id, info.name, info.kind, info.session) == (
@@ -58,7 +60,7 @@ def test_save_list_load_round_trip(tmp_path, run):
     assert {"meta.json", "history.json", "last.pt", "extras.pt"} <= {
         p.name for p in info.path.iterdir()
     }
-    back = store.load(info.id)
+    back = forecaster_runs.load(store, info.id)
     for span in ("train", "val", "test"):
         pd.testing.assert_frame_equal(back.predictions(span), run.predictions(span))
     assert back.fit.history == run.fit.history
@@ -73,7 +75,7 @@ def test_best_and_last_checkpoints_are_the_epochs_weights(tmp_path):
     keeper = CheckpointKeeper()
     run = tiny(epochs=5, keeper=keeper, lr=0.5, early_stopping=True, patience=2)
     assert run.fit.best_epoch < run.fit.history[-1]["epoch"]  # best and last differ
-    info = RunStore(tmp_path).save(run, keeper=keeper).info
+    info = forecaster_runs.save(RunStore(tmp_path), run, keeper=keeper).info
     best = ck.load_dict(info.path / "best.pt")
     last = ck.load_dict(info.path / "last.pt")
     for saved, kept in ((best, keeper.best), (last, keeper.last)):
@@ -90,7 +92,7 @@ def test_without_early_stopping_last_is_the_final_model(tmp_path):
     run = tiny(epochs=4, keeper=keeper, lr=0.5)
     assert run.fit.best_epoch < 4  # the case that matters: the best epoch is not the last
     assert keeper.last is None  # not copied: the final weights are the last epoch's
-    info = RunStore(tmp_path).save(run, keeper=keeper).info
+    info = forecaster_runs.save(RunStore(tmp_path), run, keeper=keeper).info
     last = ck.load_dict(info.path / "last.pt")["state_dict"]
     best = ck.load_dict(info.path / "best.pt")["state_dict"]
     assert all(torch.equal(last[k], v) for k, v in run.model.state_dict().items())
@@ -102,7 +104,7 @@ def test_without_early_stopping_last_is_the_final_model(tmp_path):
 
 def test_broken_and_unfinished_folders_never_break_the_list(tmp_path, run):
     store = RunStore(tmp_path)
-    good = store.save(run).info
+    good = forecaster_runs.save(store, run).info
     (tmp_path / "no-meta").mkdir()
     (tmp_path / "bad-json").mkdir()
     (tmp_path / "bad-json" / "meta.json").write_text("{not json")
@@ -113,7 +115,7 @@ def test_broken_and_unfinished_folders_never_break_the_list(tmp_path, run):
     assert infos["bad-json"].broken.startswith("its meta.json is not valid JSON")
     assert [i.id for i in store.list(include_broken=False)] == [good.id]
     with pytest.raises(RunError) as e:
-        store.load("no-meta")
+        forecaster_runs.load(store, "no-meta")
     assert str(e.value) == "run 'no-meta' cannot be opened: its meta.json is missing"
     store.delete("no-meta")
     assert "no-meta" not in {i.id for i in store.list()}
@@ -127,8 +129,11 @@ def test_concurrent_writers_never_corrupt_the_folder(tmp_path, run):
     def writer(session: str) -> None:
         try:
             for i in range(4):
-                RunStore(tmp_path, Limits(per_session=3)).save(
-                    run, name=f"{session}-{i}", session=session
+                forecaster_runs.save(
+                    RunStore(tmp_path, Limits(per_session=3)),
+                    run,
+                    name=f"{session}-{i}",
+                    session=session,
                 )
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)
@@ -146,17 +151,17 @@ def test_concurrent_writers_never_corrupt_the_folder(tmp_path, run):
     assert not errors and not seen_broken
     infos = store.list()
     assert sorted(i.name for i in infos) == ["a-1", "a-2", "a-3", "b-1", "b-2", "b-3"]
-    assert all(store.load(i.id).fit is not None for i in infos)
+    assert all(forecaster_runs.load(store, i.id).fit is not None for i in infos)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp-", ".trash-"))]
 
 
 def test_per_session_limit_removes_the_oldest_unpinned_first(tmp_path, run):
     store = RunStore(tmp_path, Limits(per_session=2))
-    r1 = store.save(run, name="one", session="s").info
-    r2 = store.save(run, name="two", session="s").info
+    r1 = forecaster_runs.save(store, run, name="one", session="s").info
+    r2 = forecaster_runs.save(store, run, name="two", session="s").info
     store.set_pinned(r1.id, True)
-    store.save(run, name="other session", session="t")
-    res = store.save(run, name="three", session="s")
+    forecaster_runs.save(store, run, name="other session", session="t")
+    res = forecaster_runs.save(store, run, name="three", session="s")
     assert [r.id for r in res.evicted] == [r2.id]  # "one" is older but pinned
     assert res.message == (
         "Removed 1 older run to stay within the limits (2 runs per session, 500 MB in all): "
@@ -168,10 +173,10 @@ def test_per_session_limit_removes_the_oldest_unpinned_first(tmp_path, run):
 
 
 def test_size_limit_removes_the_oldest_unpinned_runs(tmp_path, run):
-    probe = RunStore(tmp_path / "probe").save(run).info.size_bytes
+    probe = forecaster_runs.save(RunStore(tmp_path / "probe"), run).info.size_bytes
     store = RunStore(tmp_path / "runs", Limits(max_bytes=int(2.5 * probe)))
-    ids = [store.save(run, name=f"r{i}").info.id for i in range(2)]
-    res = store.save(run, name="r2")
+    ids = [forecaster_runs.save(store, run, name=f"r{i}").info.id for i in range(2)]
+    res = forecaster_runs.save(store, run, name="r2")
     assert [r.id for r in res.evicted] == [ids[0]]
     assert sum(i.size_bytes for i in store.list()) <= store.limits.max_bytes
     assert store.evictions()[0]["reason"].startswith("the runs folder was over its")
@@ -179,7 +184,7 @@ def test_size_limit_removes_the_oldest_unpinned_runs(tmp_path, run):
 
 def test_rename_pin_delete_and_their_messages(tmp_path, run):
     store = RunStore(tmp_path)
-    rid = store.save(run).info.id
+    rid = forecaster_runs.save(store, run).info.id
     assert store.rename(rid, "  my   best run ").name == "my best run"
     with pytest.raises(RunError, match=r"^a run name cannot be empty$"):
         store.rename(rid, "   ")
@@ -199,7 +204,7 @@ def test_other_kinds_are_stored_as_records(tmp_path):
     assert (info.kind, info.meta["perplexity"]) == ("text", 3.5)
     assert torch.load(info.path / "payload.pt", weights_only=True)["w"]["__ndarray__"].sum() == 2
     with pytest.raises(RunError) as e:
-        store.load(info.id)
+        forecaster_runs.load(store, info.id)
     assert str(e.value) == "run 'char-LSTM' is a text run, not a forecaster"
 
 
@@ -220,7 +225,7 @@ def test_forecast_task_saves_the_run_when_the_job_ends(tmp_path):
     assert snap["saved_run"] == info.id and info.name == "autosave test"
     assert job.result.extras["saved_run_id"] == info.id
     pd.testing.assert_frame_equal(
-        store.load(info.id).predictions("test"), job.result.predictions("test")
+        forecaster_runs.load(store, info.id).predictions("test"), job.result.predictions("test")
     )
 
 
@@ -270,7 +275,7 @@ def _cli(*args: str, env_dir) -> subprocess.CompletedProcess:
 
 def test_cli_lists_runs_and_exports_onnx(tmp_path, run):
     store = RunStore(tmp_path / "runs")
-    info = store.save(run, name="cli run").info
+    info = forecaster_runs.save(store, run, name="cli run").info
     out = _cli("runs", "list", "--json", env_dir=store.root)
     assert out.returncode == 0, out.stderr
     [row] = json.loads(out.stdout)["runs"]

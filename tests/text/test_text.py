@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from core.jobs.threads import Job
-from core.runs.formats.forecaster import CheckpointError
+from core.runs.formats.common import CheckpointError
 from core.runs.formats.text import load_text_run, save_text_run, text_run_bytes, text_run_to_dict
 from core.tasks.text import text_task
 from core.text import (

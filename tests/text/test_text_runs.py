@@ -18,7 +18,7 @@ from core.data import synthetic
 from core.forecast.run import fit_forecaster
 from core.jobs.threads import Job
 from core.runs import registry as run_kinds
-from core.runs.formats.forecaster import CheckpointError
+from core.runs.formats.common import CheckpointError
 from core.runs.formats.text import load_text_run
 from core.runs.store import RunStore
 from core.tasks.text import text_task

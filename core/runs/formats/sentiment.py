@@ -1,7 +1,7 @@
 """Saving and loading sentiment classifiers: a plain dict (format "lstm-lab/sentiment").
 
 Only plain containers, numbers, strings and tensors go in, so the file loads with
-``torch.load(weights_only=True)`` (``core.runs.formats.forecaster.read_dict``); a file carrying code is
+``torch.load(weights_only=True)`` (``core.runs.formats.common.read_dict``); a file carrying code is
 refused. What goes in: the three configs, the weights, the vocabulary's words (ids 2.. in
 order; 0 = <pad>, 1 = <unk>), the class names, the dataset's name, provenance and sha256,
 the training history and fit summary, the test scores of the model and both baselines, and
@@ -12,7 +12,6 @@ The training and validation sentences are not stored: an opened run carries its 
 from __future__ import annotations
 
 import io
-import json
 import os
 from typing import Any
 
@@ -21,7 +20,15 @@ import torch
 
 from core import limits
 from core.config import TrainConfig
-from core.runs.formats.forecaster import CheckpointError, _first, build_checked, read_dict, require
+from core.runs.formats.common import (
+    CheckpointError,
+    build_checked,
+    first_line,
+    plain,
+    read_dict,
+    require,
+    to_bytes,
+)
 from core.sentiment.data import TextDataset
 from core.sentiment.model import ClassifierConfig, SentimentClassifier
 from core.sentiment.text import Vocab, encode_texts
@@ -36,11 +43,6 @@ REQUIRED = (
 SCORED = ("model", "majority", "bag_of_words")  # results every checkpoint carries
 
 
-def _plain(obj: Any) -> Any:
-    """JSON round trip: guarantees nothing but plain data reaches the file."""
-    return json.loads(json.dumps(obj, default=str))
-
-
 def sentiment_to_dict(run: SentimentRun) -> dict:
     """Everything needed to classify, score and inspect sentences again."""
     test = run.prepared
@@ -53,13 +55,13 @@ def sentiment_to_dict(run: SentimentRun) -> dict:
         "vocab": list(test.vocab.itos[2:]),  # ids 2, 3, ... (0 <pad>, 1 <unk> implied)
         "classes": list(run.classes),
         "state_dict": {k: v.detach().cpu().clone() for k, v in run.model.state_dict().items()},
-        "dataset": _plain(dataset_summary(run)),
+        "dataset": plain(dataset_summary(run)),
         "test": {
             "texts": list(test.texts["test"]),
             "y": [int(v) for v in test.tensors["test"][2]],  # class indices
         },
-        "fit": _plain(run.fit.to_dict()) if run.fit else None,
-        "results": _plain(run.results),
+        "fit": plain(run.fit.to_dict()) if run.fit else None,
+        "results": plain(run.results),
     }
 
 
@@ -113,7 +115,7 @@ def sentiment_from_dict(ckpt: dict) -> SentimentRun:
         prepared, dataset = _test_split(ckpt, vocab, classes, text_cfg)
     except (ValueError, TypeError, KeyError, IndexError) as e:
         raise CheckpointError(
-            f"the checkpoint's weights do not fit its model settings: {_first(e)}"
+            f"the checkpoint's weights do not fit its model settings: {first_line(e)}"
         ) from None
     run = SentimentRun(dataset, text_cfg, model_cfg, train_cfg, model.eval(), prepared, fit)
     run.results = dict(ckpt["results"])
@@ -175,9 +177,7 @@ def validate(ckpt: Any) -> dict:
 
 def sentiment_bytes(run: SentimentRun) -> bytes:
     """The checkpoint as bytes (for a download button)."""
-    buf = io.BytesIO()
-    torch.save(sentiment_to_dict(run), buf)
-    return buf.getvalue()
+    return to_bytes(sentiment_to_dict(run))
 
 
 def load_sentiment(source: str | os.PathLike | bytes | io.IOBase) -> SentimentRun:

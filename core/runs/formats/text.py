@@ -9,19 +9,18 @@ first characters of its validation part (the probe text of the Cells view).
 from __future__ import annotations
 
 import io
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from core import limits
-from core.runs.formats.forecaster import (
+from core.runs.formats.common import (
     CheckpointError,
     build_checked,
+    plain,
     read_dict,
     require,
+    to_bytes,
     write_atomic,
 )
 from core.text.corpus import TextError, Vocab
@@ -33,11 +32,6 @@ VERSION = 1
 REQUIRED = ("model_cfg", "train_cfg", "vocab", "state_dict")
 
 
-def _plain(obj: Any) -> Any:
-    """JSON round trip: guarantees nothing but plain data reaches the file."""
-    return json.loads(json.dumps(obj, default=str))
-
-
 def text_run_to_dict(run: TextRun) -> dict:
     """Everything needed to sample from and inspect the model again."""
     return {
@@ -47,12 +41,12 @@ def text_run_to_dict(run: TextRun) -> dict:
         "train_cfg": run.train_cfg.to_dict(),
         "vocab": list(run.vocab.chars),
         "state_dict": {k: v.detach().cpu().clone() for k, v in run.model.state_dict().items()},
-        "corpus": _plain(run.corpus),
+        "corpus": plain(run.corpus),
         "probe": run.probe,
-        "baselines": _plain(run.baselines),
-        "history": _plain(run.history),
-        "samples": _plain(run.samples),
-        "result": _plain(run.result),
+        "baselines": plain(run.baselines),
+        "history": plain(run.history),
+        "samples": plain(run.samples),
+        "result": plain(run.result),
     }
 
 
@@ -108,9 +102,7 @@ def _validate(ckpt: Any) -> None:
 
 def text_run_bytes(run: TextRun) -> bytes:
     """The checkpoint as bytes (for a download button)."""
-    buf = io.BytesIO()
-    torch.save(text_run_to_dict(run), buf)
-    return buf.getvalue()
+    return to_bytes(text_run_to_dict(run))
 
 
 def save_text_run(run: TextRun, path: str | os.PathLike) -> Path:
@@ -119,8 +111,8 @@ def save_text_run(run: TextRun, path: str | os.PathLike) -> Path:
 
 
 def load_text_dict(source: str | os.PathLike | bytes | io.IOBase) -> dict:
-    """Read safely (``core.runs.formats.forecaster.read_dict``: size cap, checksums, weights_only, so code
-    is refused) and validate a text checkpoint dict."""
+    """Read safely (``core.runs.formats.common.read_dict``: size cap, checksums,
+    weights_only, so code is refused) and validate a text checkpoint dict."""
     ckpt = read_dict(source)
     _validate(ckpt)
     return ckpt

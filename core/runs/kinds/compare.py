@@ -20,7 +20,7 @@ from typing import Any
 from core.compare.reading import read_comparison
 from core.compare.training import CompareResult
 from core.runs.files import clean_json
-from core.runs.formats.forecaster import CheckpointError
+from core.runs.formats.common import CheckpointError
 from core.runs.registry import RunKind, register
 
 FORMAT = "lstm-lab/compare"
@@ -217,7 +217,7 @@ class CompareKind(RunKind):
             "n_params": sum(int(a.get("parameters") or 0) for a in run.archs),
         }
 
-    def checkpoint_bytes(self, store, run_id: str) -> bytes:
+    def checkpoint_bytes(self, store, run_id: str, weights: str = "auto") -> bytes:
         """The export: the stored summary as JSON (no weights to download)."""
         return self.load(store, run_id).to_json().encode()
 
