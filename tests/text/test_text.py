@@ -454,7 +454,7 @@ def test_view_length_bounds_the_activations_kept_per_session():
 def test_text_gates_equal_a_step_by_step_cell_reference(cell):
     """The text page's gates (core.gates.compute, the one implementation) against nn.LSTMCell /
     nn.GRUCell / nn.RNNCell stepped by hand over every layer."""
-    from test_gates_reference import reference
+    from gate_reference import reference
 
     from core.text.cells import fast_gates
 
