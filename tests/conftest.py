@@ -121,8 +121,11 @@ def poll(at, until, timeout: float = 300.0, interval: float = 0.3):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
-def shown(markdown: str) -> str:
-    """The text a user reads from Markdown source the app escaped with ``md_escape``."""
+def shown(markdown):
+    """The text a user reads from Markdown source the app escaped with ``md_escape``
+    (anything but a string is returned as it is)."""
+    if not isinstance(markdown, str):
+        return markdown
     return re.sub(r"\\([!-/:-@[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
@@ -142,7 +145,7 @@ def wait_until(predicate, timeout: float = 120.0, interval: float = 0.05, what: 
 
 
 def errors_of(at) -> list[str]:
-    return [e.value for e in at.error] + [str(e.value) for e in at.exception]
+    return [shown(e.value) for e in at.error] + [str(e.value) for e in at.exception]
 
 
 # -- a real server and a real browser ------------------------------------------------------

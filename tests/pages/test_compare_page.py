@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import errors_of, poll, run_page
+from conftest import errors_of, poll, run_page, shown
 
 from core.data import synthetic
 
@@ -36,7 +36,7 @@ def test_page_renders_with_defaults_and_a_hint(app):
     assert at.multiselect(key="cmp-archs").value == ["RNN", "GRU", "LSTM"]
     assert at.slider(key="cmp-lag").value == 20
     assert at.checkbox(key="cmp-ortho").value is False
-    assert "press **Compare**" in at.info[0].value
+    assert "press **Compare**" in shown(at.info[0].value)
     assert not at.button(key="compare-start").disabled
 
 
@@ -68,7 +68,7 @@ def test_compare_trains_side_by_side_and_explains(app, task):
     assert list(table["architecture"]) == ["RNN", "GRU", "LSTM"]
     assert list(table["parameters"]) == [r.n_params for r in result.results]
     assert ("symbols recalled" in table.columns) == (task == "Copy / recall")
-    reading = [m.value for m in at.markdown if m.value.startswith("- Same data")]
+    reading = [shown(m.value) for m in at.markdown if m.value.startswith("- Same data")]
     assert reading and "same budget: 2 epochs of batch 128" in reading[0]
     for r in result.results:
         assert f"**{r.spec.label}**" in reading[0]
@@ -87,7 +87,7 @@ def test_depth_experiment_trains_each_cell_with_and_without_clipping(app):
     labels = [r.spec.label for r in at.session_state[RESULT_KEY].results]
     assert labels == ["RNN ×2, clipped", "RNN ×2, no clip", "LSTM ×2, clipped", "LSTM ×2, no clip"]
     assert list(at.dataframe[0].value["clipping"]) == ["1", "off", "1", "off"]
-    assert any("RNN ×2: validation loss" in m.value for m in at.markdown)
+    assert any("RNN ×2: validation loss" in shown(m.value) for m in at.markdown)
 
 
 def test_stop_keeps_what_was_trained(app):
@@ -100,13 +100,13 @@ def test_stop_keeps_what_was_trained(app):
     at.run()
     result = at.session_state[RESULT_KEY]
     assert result.stopped and len(result.results) < 3
-    assert any("You stopped the comparison" in m.value for m in at.markdown)
+    assert any("You stopped the comparison" in shown(m.value) for m in at.markdown)
 
 
 def test_no_architecture_gives_a_warning_and_no_button(app):
     at = run_page(app, "compare.py")
     at.multiselect(key="cmp-archs").set_value([]).run()
-    assert [w.value for w in at.warning] == [
+    assert [shown(w.value) for w in at.warning] == [
         "Choose at least one architecture (or cell) to compare."
     ]
     assert at.button(key="compare-start").disabled
@@ -124,7 +124,7 @@ def test_bad_data_fails_with_a_message_and_keeps_earlier_work(app):
     at.button(key="compare-start").click().run()
     at = poll(at, _finished, timeout=300)
     at.run()
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "The comparison failed: only 14 training rows for lookback 30 + horizon 1: use a "
         "shorter lookback, a smaller validation/test share or more data. Change the settings "
         "and try again."
@@ -182,5 +182,5 @@ def test_lag_sweep_without_lags_warns(app):
     at = run_page(app, "compare.py")
     at.radio(key="cmp-experiment").set_value("Lag sweep").run()
     at.multiselect(key="cmp-lags").set_value([]).run()
-    assert [w.value for w in at.warning] == ["Choose at least one lag for the sweep."]
+    assert [shown(w.value) for w in at.warning] == ["Choose at least one lag for the sweep."]
     assert at.button(key="compare-start").disabled

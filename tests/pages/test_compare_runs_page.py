@@ -37,7 +37,7 @@ def _drawn(at) -> dict:
     """What the compare page shows: final losses, chart traces, the reading."""
     table = at.dataframe[0].value
     charts = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-    reading = [m.value for m in at.markdown if m.value.startswith("- Same data")]
+    reading = [shown(m.value) for m in at.markdown if m.value.startswith("- Same data")]
     return {
         "archs": list(table["architecture"]),
         "final": list(table["final val loss"]),
@@ -63,7 +63,7 @@ def test_a_comparison_made_on_the_page_reopens_after_a_restart(app, store):
     [info] = store.list()
     assert info.kind == "compare" and live.extras["saved_run_id"] == info.id
     assert f"Saved in the runs folder as run `{info.id}` (Runs page)." in [
-        c.value for c in at.caption
+        shown(c.value) for c in at.caption
     ]
     before = _drawn(at)
     assert before["archs"] == ["RNN", "LSTM"]
@@ -90,7 +90,7 @@ def test_a_comparison_made_on_the_page_reopens_after_a_restart(app, store):
     assert again.session_state[RESULT_KEY].extras["saved_run_id"] == info.id
     after = _drawn(again)
     assert after == before  # the same losses, parameters, curves, gradients and reading
-    assert again.info[0].value.startswith(f"Showing the saved comparison `{info.id}`")
+    assert shown(again.info[0].value).startswith(f"Showing the saved comparison `{info.id}`")
     assert any(c.value.startswith("Opened from the runs folder: a comparison keeps") for c in
                again.caption)  # fmt: skip
 

@@ -12,7 +12,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, errors_of, poll, run_page
+from conftest import ROOT, errors_of, poll, run_page, shown
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import load_sample
@@ -90,7 +90,7 @@ def _heatmaps(spec: dict) -> dict[str, np.ndarray]:
 def test_guard_without_a_run(app):
     at = run_page(app, "gates.py")
     assert not at.exception
-    assert at.info[0].value.startswith("Train a model first")
+    assert shown(at.info[0].value).startswith("Train a model first")
     links = at.get("page_link")
     assert len(links) == 1
     if (ROOT / "pages" / "train.py").exists():  # the Train page ships on another branch
@@ -214,7 +214,9 @@ def test_gru_and_rnn_runs_show_their_own_gates(app, gru_run, rnn_run):
     np.testing.assert_allclose(drawn["h"], ref["h"][0, 0, 0].numpy().T, atol=1e-6)
     assert "memory span" not in at.selectbox(key="gates-sort").options
     assert not any(t.startswith("Memory span") for t in _charts(at))
-    assert any("has no gate recording" in i.value for i in at.info)  # trained without the probe
+    assert any(
+        "has no gate recording" in shown(i.value) for i in at.info
+    )  # trained without the probe
 
 
 def test_one_cell_by_hand_is_checked_against_lstmcell(app, lstm_run):
@@ -287,7 +289,7 @@ def test_a_saved_checkpoint_can_be_inspected(app, tmp_path, lstm_run):
     x = torch.from_numpy(window_input(run, "val", 0).x)[None]
     ref = lstm_gates(run.model.rnn, x)
     np.testing.assert_allclose(_heatmaps(spec)["f"], ref["f"][0, 0, 0].numpy().T, atol=1e-6)
-    assert any("has no gate recording" in i.value for i in at.info)
+    assert any("has no gate recording" in shown(i.value) for i in at.info)
     # back to the session's run: it survived
     at.radio(key="gates_which").set_value("the session's trained run").run()
     assert _heatmaps(_find(at, "i, f, g, o, c, h of every unit (layer 1)"))["f"].shape == (6, 15)
@@ -300,7 +302,7 @@ def test_bad_checkpoints_get_a_clear_message_and_the_run_survives(app, tmp_path,
     at.file_uploader(key="gates_checkpoint").set_value(("x.pt", b"not a checkpoint", "text/plain"))
     at.run()
     assert len(at.error) == 1
-    assert at.error[0].value == (
+    assert shown(at.error[0].value) == (
         "Could not open this checkpoint: this file is not a PyTorch file, not a checkpoint "
         "saved by LSTM Lab (PyTorch's zip format); it was not loaded."
     )
@@ -312,7 +314,7 @@ def test_bad_checkpoints_get_a_clear_message_and_the_run_survives(app, tmp_path,
         ("other.pt", path.read_bytes(), "application/octet-stream")
     )
     at.run()
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "Could not open this checkpoint: this checkpoint was trained on data that is not loaded "
         "in this session (MSFT (offline sample)): open the same data first (Your data or Stocks "
         "page), then the checkpoint."
@@ -349,13 +351,14 @@ def test_live_gates_while_a_model_trains(app):
         at = poll(at, lambda a: _live_epoch(a) >= 2, timeout=300)
         epoch = _live_epoch(at)
         drawn = _heatmaps(_find(at, "Live: the probe window's gates (layer 1)"))
-        assert any("A model is training now" in i.value for i in at.info)
+        assert any("A model is training now" in shown(i.value) for i in at.info)
         # issue 13.8: the live view is the page, not "Train a model first" under it
         assert next(i.value for i in at.info if "training now" in i.value).endswith(
             "The full explorer opens here when training finishes."
         )
         assert not any(i.value.startswith("Train a model first") for i in at.info)
-        assert not at.get("page_link") and not errors_of(at)
+        links = [link.proto.label for link in at.get("page_link")]
+        assert "Go to the Train page" not in links and not errors_of(at)  # no guard's link
     finally:
         job.stop()  # seen at the first batch of epoch 3: the run keeps epoch 2
         hold.release.set()

@@ -59,7 +59,7 @@ def test_home_run_is_saved_and_reopens_after_a_restart(app, store):
     for span in ("val", "test"):
         pd.testing.assert_frame_equal(opened.predictions(span), trained.predictions(span))
     assert opened.dataset.fingerprint() == trained.dataset.fingerprint()
-    assert any("is now this session's current run" in s.value for s in again.success)
+    assert any("is now this session's current run" in shown(s.value) for s in again.success)
 
 
 def test_rename_pin_and_delete_with_confirmation(app, store, runs):
@@ -71,7 +71,7 @@ def test_rename_pin_and_delete_with_confirmation(app, store, runs):
     at.button(key="runs-pin").click().run()
     assert store.get(rid).pinned and at.button(key="runs-pin").label == "Unpin"
     at.button(key="runs-delete").click().run()
-    assert at.warning[0].value == (
+    assert shown(at.warning[0].value) == (
         "Delete 'sine baseline' and its checkpoints from disk? This cannot be undone."
     )
     at.button(key="runs-delete-cancel").click().run()
@@ -79,7 +79,7 @@ def test_rename_pin_and_delete_with_confirmation(app, store, runs):
     at.button(key="runs-delete").click().run()
     at.button(key="runs-delete-confirm").click().run()
     assert store.list() == [] and not errors_of(at)
-    assert at.success[0].value.startswith("Deleted 'sine baseline'.")
+    assert shown(at.success[0].value).startswith("Deleted 'sine baseline'.")
 
 
 def test_compare_overlays_losses_and_tabulates_metrics(app, store, runs):
@@ -145,7 +145,7 @@ def test_without_onnx_the_page_says_how_to_get_it(app, store, runs, monkeypatch)
     forecaster_runs.save(store, runs[0])
     at = run_page(app, "runs.py")
     assert not errors_of(at)
-    assert any("pip install -r requirements-onnx.txt" in i.value for i in at.info)
+    assert any("pip install -r requirements-onnx.txt" in shown(i.value) for i in at.info)
     assert not [b for b in at.button if b.key == "runs-onnx-build"]
 
 
@@ -219,7 +219,7 @@ def test_each_browser_session_sees_only_its_runs_and_the_shared_gallery(app, sto
         assert not errors_of(at)
         options = at.selectbox(key="runs-selected").options
         seen[who] = sorted(o.split(" · ")[0] for o in options)
-        assert not any(str(store.root) in c.value for c in at.caption)  # no server paths
+        assert not any(str(store.root) in shown(c.value) for c in at.caption)  # no server paths
         at.selectbox(key="runs-selected").set_value(gallery).run()
         assert at.button(key="runs-delete").disabled and at.button(key="runs-pin").disabled
         assert not [t for t in at.text_input if t.key.startswith("runs-rename")]
@@ -235,7 +235,7 @@ def test_evictions_are_told_on_the_page_that_saved_the_run(app, store, runs, mon
     at.button(key="home-start").click().run()
     at = poll(at, lambda a: "run" in a.session_state, timeout=300)
     at.switch_page("../pages/train.py")
-    at = poll(at, lambda a: any("older run" in i.value for i in a.info), timeout=60)
+    at = poll(at, lambda a: any("older run" in shown(i.value) for i in a.info), timeout=60)
     note = shown(next(i.value for i in at.info if "older run" in i.value))
     assert note.startswith("Removed 1 older run to stay within the limits") and (
         "'my older run'" in note

@@ -99,7 +99,7 @@ def test_a_sentiment_checkpoint_is_imported_and_a_damaged_one_refused(app, store
     damaged = sentiment_bytes(trained)[:-300]  # cut short, as by a failed download
     at.file_uploader(key="runs-upload").set_value(("cut.pt", damaged, "application/x"))
     at.button(key="runs-import").click().run()
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "the file is truncated or damaged (its archive index is missing): download or copy it again"
     ]
     assert at.session_state[RUN] is current and len(store.list()) == 1  # nothing lost

@@ -7,7 +7,7 @@ session's sidebar reran once a second, and five idle users starved the server).
 from __future__ import annotations
 
 import pytest
-from conftest import errors_of, fresh_app
+from conftest import errors_of, fresh_app, shown
 
 from dashboard.common.jobs import HOLDER_KEY, SIDEBAR_POLL_S
 
@@ -47,7 +47,7 @@ def test_an_idle_home_polls_nothing_and_polls_while_a_job_runs(timers):
     job.stop()
     assert job.join(30)
     at.run()  # the sidebar collects the finished job and shows it as stopped
-    assert any("stopped after" in c.value for c in at.sidebar.caption)
+    assert any("stopped after" in shown(c.value) for c in at.sidebar.caption)
     timers.clear()
     at.run()
     assert timers == []  # idle again

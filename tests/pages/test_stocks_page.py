@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yfinance as yf
-from conftest import ARTIFACTS, errors_of, poll, run_page, screenshot, wait_ready
+from conftest import ARTIFACTS, errors_of, poll, run_page, screenshot, shown, wait_ready
 from stock_fakes import fake_download, history
 
 from core.data import stocks
@@ -40,7 +40,7 @@ def test_page_opens_on_the_labelled_offline_sample(app):
     layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
     assert layout["yaxis"]["title"]["text"] == "price (USD)"
     assert layout["yaxis2"]["title"]["text"] == "volume (shares)"
-    assert any("bundled with the app, no download (offline)" in c.value for c in at.caption)
+    assert any("bundled with the app, no download (offline)" in shown(c.value) for c in at.caption)
 
 
 def test_download_of_two_tickers_adds_datasets_and_a_comparison(app, monkeypatch):
@@ -65,7 +65,7 @@ def test_failed_download_says_why_and_offers_the_offline_sample(app, monkeypatch
     assert at.selectbox(key=SELECTED_KEY).value == "SPY (yfinance)"
     monkeypatch.setattr(yf, "download", fake_download(raises=OSError("DNS failure")))
     at = _download(at, "NVDA")
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "Could not reach Yahoo Finance to download NVDA (no network connection): check the "
         "connection, or use the bundled offline sample."
     ]
@@ -73,7 +73,7 @@ def test_failed_download_says_why_and_offers_the_offline_sample(app, monkeypatch
         "Details: what yfinance reported"
     ]
     assert at.code[0].value == "DNS failure"
-    assert at.info[0].value == f"Showing the bundled offline data instead: {OFFLINE}."
+    assert shown(at.info[0].value) == f"Showing the bundled offline data instead: {OFFLINE}."
     assert at.selectbox(key=SELECTED_KEY).value == OFFLINE
     assert "SPY (yfinance)" in at.session_state["datasets"]  # earlier work survives
     assert not at.exception
@@ -82,7 +82,7 @@ def test_failed_download_says_why_and_offers_the_offline_sample(app, monkeypatch
 def test_empty_results_are_not_cached(app, monkeypatch):
     monkeypatch.setattr(yf, "download", fake_download())  # unknown: empty frame
     at = _download(run_page(app, "stocks.py"), "AAPL")
-    assert at.error[0].value.startswith("No data for AAPL: the symbol may be wrong")
+    assert shown(at.error[0].value).startswith("No data for AAPL: the symbol may be wrong")
     monkeypatch.setattr(yf, "download", fake_download({"AAPL": history("AAPL")}))
     at = _download(at, "AAPL")
     assert not at.error and at.selectbox(key=SELECTED_KEY).value == "AAPL (yfinance)"
@@ -90,7 +90,7 @@ def test_empty_results_are_not_cached(app, monkeypatch):
 
 def test_bad_ticker_text_is_rejected_with_a_clear_message(app):
     at = _download(run_page(app, "stocks.py"), "MSFT; <b>x</b>")
-    assert at.error[0].value.startswith("not a ticker symbol: <B>X</B>")
+    assert shown(at.error[0].value).startswith("not a ticker symbol: <B>X</B>")
     assert not at.exception
 
 
@@ -121,7 +121,7 @@ def test_backtest_runs_in_the_background_and_reports_honestly(app):
     for col in ("MAE", "RMSE", "MAPE %", "sMAPE %", "MASE"):
         places = {v.split(".")[1].__len__() for v in table[col] if v != "n/a"}
         assert len(places) == 1, (col, table[col].tolist())
-    assert MASE_NOTE in [c.value for c in at.caption]
+    assert MASE_NOTE in [shown(c.value) for c in at.caption]
     assert not errors_of(at)
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 import torch
-from conftest import errors_of, poll, run_page, screenshot, wait_ready
+from conftest import errors_of, poll, run_page, screenshot, shown, wait_ready
 
 from core.runs.formats.text import text_run_bytes as to_bytes
 from core.text import CharModelConfig, CharTrainConfig, build_text_run, load_shakespeare
@@ -73,7 +73,7 @@ def test_page_renders_with_a_guard_before_any_model(app):
     assert at.title[0].value == "Text generation"
     assert at.radio(key="text-source").value == "Shakespeare (bundled)"
     assert not at.button(key="text-train").disabled
-    assert any("Train a model above" in i.value for i in at.info)
+    assert any("Train a model above" in shown(i.value) for i in at.info)
     assert not at.tabs
 
 
@@ -81,7 +81,7 @@ def test_bad_text_is_refused_with_a_clear_message(app):
     at = run_page(app, "text.py")
     at.radio(key="text-source").set_value("Paste text").run()
     at.text_area(key="text-paste").input("too short").run()
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "This text cannot be used: the text has 9 characters; at least 1,000 are needed to "
         "train and validate (a few pages or more work best)."
     ]
@@ -89,7 +89,7 @@ def test_bad_text_is_refused_with_a_clear_message(app):
     at.radio(key="text-source").set_value("Upload a .txt file").run()
     at.file_uploader(key="text-upload").set_value(("latin1.txt", b"caf\xe9 " * 400, "text/plain"))
     at.run()
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "This text cannot be used: the file is not UTF-8 text (byte 0xe9 at position 3 cannot "
         "be decoded): save it as UTF-8 and upload it again."
     ]
@@ -117,7 +117,7 @@ def test_train_generate_colour_rank_and_save_on_the_page(app):
     # a prompt with a character the model never saw: a message, the model survives
     at.text_input(key="text-prompt").input("naïve")
     at.button[[b.label for b in at.button].index("Generate")].click().run()
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "Cannot generate: the prompt has characters the model never saw in training: 'ï'; "
         "remove them or train on a text that contains them."
     ]
@@ -155,7 +155,7 @@ def test_load_a_saved_model_and_refuse_a_bad_file(app):
         torch.testing.assert_close(a, b)
     at.file_uploader(key="text-load").set_value(("x.pt", b"garbage", "application/octet"))
     at.run()
-    assert len(at.error) == 1 and at.error[0].value.startswith(
+    assert len(at.error) == 1 and shown(at.error[0].value).startswith(
         "Could not load x.pt: this file is not a loadable LSTM Lab checkpoint"
     )
     assert at.session_state["text_run"] is run  # the earlier model survives

@@ -7,7 +7,7 @@ import re
 import threading
 
 import pytest
-from conftest import errors_of, poll, run_page, wait_until
+from conftest import errors_of, poll, run_page, shown, wait_until
 
 from core.config import ModelConfig
 from core.models.recurrent import RecurrentForecaster, count_parameters
@@ -47,9 +47,9 @@ def test_the_page_renders_with_a_preview_and_the_parameter_count(app):
     assert spans == ["train", "validation", "test"]
     assert preview["layout"]["yaxis"]["title"]["text"] == "Close (original units)"
     expected = count_parameters(RecurrentForecaster(ModelConfig(hidden_size=32)))
-    assert any(f"**{expected:,} trainable parameters**" in m.value for m in at.markdown)
+    assert any(f"**{expected:,} trainable parameters**" in shown(m.value) for m in at.markdown)
     assert not at.button(key="trainbtn-start").disabled
-    assert "No trained run in this session yet" in at.info[0].value
+    assert "No trained run in this session yet" in shown(at.info[0].value)
 
 
 def test_a_shorter_history_changes_the_windows(app):
@@ -57,9 +57,9 @@ def test_a_shorter_history_changes_the_windows(app):
     at.selectbox(key="train-rows").set_value(500).run()
     assert not errors_of(at)
     # 500 rows: 350 train, 75 validation and 75 test rows; T=30, K=1
-    assert at.caption[1].value.startswith(
+    assert shown(at.caption[1].value).startswith(
         "500 rows → 320 training, 75 validation and 75 test windows of T=30 steps"
-    ), at.caption[1].value
+    ), shown(at.caption[1].value)
 
 
 def test_a_preset_fills_the_form_and_changes_the_parameter_count(app):
@@ -70,7 +70,7 @@ def test_a_preset_fills_the_form_and_changes_the_parameter_count(app):
     assert at.toggle(key="train-early").value is True
     cfg = ModelConfig(hidden_size=64, num_layers=4, dropout=0.2)
     expected = count_parameters(RecurrentForecaster(cfg))
-    assert any(f"**{expected:,} trainable parameters**" in m.value for m in at.markdown)
+    assert any(f"**{expected:,} trainable parameters**" in shown(m.value) for m in at.markdown)
 
 
 def test_a_short_run_on_the_sine_becomes_the_session_run(app):
@@ -82,7 +82,9 @@ def test_a_short_run_on_the_sine_becomes_the_session_run(app):
     run = at.session_state["run"]
     assert run.dataset.name == "synthetic sine" and run.data_cfg.lookback == 12
     assert [h["epoch"] for h in run.fit.history] == [1, 2, 3]
-    assert re.fullmatch(r"Training done in \d+:\d\d: finished 3 epochs\.", at.success[0].value)
+    assert re.fullmatch(
+        r"Training done in \d+:\d\d: finished 3 epochs\.", shown(at.success[0].value)
+    )
     charts = specs(at)
     loss = next(s for s in charts.values() if s["layout"]["title"]["text"].startswith("Loss"))
     assert loss["layout"]["yaxis"]["type"] == "log"
@@ -122,7 +124,7 @@ def test_stop_keeps_a_usable_run(app):
     assert run.fit.reason == "stopped"
     done = len(run.fit.history)
     assert done >= 2
-    assert at.info[0].value == (
+    assert shown(at.info[0].value) == (
         f"Training stopped: stopped by the user during epoch {done + 1}; kept the weights of "
         f"epoch {done}."
     )
@@ -133,7 +135,7 @@ def test_stop_keeps_a_usable_run(app):
 def test_bad_model_settings_are_refused_with_a_message(app):
     at = run_page(app, "train.py")
     at.number_input(key="train-dropout").set_value(0.2).run()
-    assert at.error[0].value == (
+    assert shown(at.error[0].value) == (
         "Model settings: dropout acts between stacked layers: set num_layers > 1 or dropout = 0."
     )
     assert at.button(key="trainbtn-start").disabled
@@ -143,7 +145,7 @@ def test_a_window_longer_than_the_training_rows_is_refused(app):
     at = sine_page(app)
     at.number_input(key="train-syn-n").set_value(200).run()
     at.number_input(key="train-lookback").set_value(200).run()
-    assert at.error[0].value == (
+    assert shown(at.error[0].value) == (
         "Data settings: only 140 training rows for lookback 200 + horizon 1: use a shorter "
         "lookback, a smaller validation/test share or more data."
     )
@@ -164,7 +166,7 @@ def test_a_diverging_run_says_so(app):
     at.button(key="trainbtn-start").click().run()
     at = poll(at, lambda a: train_job(a).done, timeout=300)
     at.run()
-    assert at.error[0].value == f"Training failed: {DIVERGED_FIRST_EPOCH}."
+    assert shown(at.error[0].value) == f"Training failed: {DIVERGED_FIRST_EPOCH}."
     assert "run" not in at.session_state
 
 
@@ -181,7 +183,7 @@ def test_a_failed_job_keeps_the_earlier_run(app):
     at.button(key="trainbtn-start").click().run()
     at = poll(at, lambda a: train_job(a).done, timeout=300)
     at.run()
-    assert at.error[0].value == f"Training failed: {DIVERGED_FIRST_EPOCH}."
+    assert shown(at.error[0].value) == f"Training failed: {DIVERGED_FIRST_EPOCH}."
     assert at.session_state["run"] is first
     assert at.subheader[-1].value == "Current run"
 
@@ -200,7 +202,7 @@ def test_a_full_server_answers_busy(app):
         at.button(key="trainbtn-start").click().run()
         n = manager().max_jobs
         are = "jobs are" if n != 1 else "job is"
-        assert at.warning[0].value == (
+        assert shown(at.warning[0].value) == (
             f"Busy: {n} training {are} running on this server (the limit is {n}); "
             "try again shortly."
         )

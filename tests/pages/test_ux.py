@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import errors_of, poll, run_page
+from conftest import errors_of, poll, run_page, shown
 
 from core.data import synthetic
 from dashboard.train.form import SINE_DEMO, SYNTHETIC_LABEL
@@ -67,7 +67,7 @@ def test_a_stock_run_is_explained_and_offers_the_sine(app):
     if min(ratio.values()) >= 0.9:
         assert "not a bug" in infos(at)
     # relative windows: the price-level range warning does not apply
-    assert not any("outside the range seen in training" in w.value for w in at.warning)
+    assert not any("outside the range seen in training" in shown(w.value) for w in at.warning)
     sidebar = "\n".join(c.value for c in at.sidebar.caption)
     assert "**Train** · quick demo · MSFT Close: done after" in sidebar
     assert "training thread of" in sidebar or "training threads of" in sidebar

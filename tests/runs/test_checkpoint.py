@@ -400,7 +400,7 @@ def test_text_and_sentiment_checkpoints_get_the_same_checks(kind, monkeypatch):
 
 
 def test_the_runs_page_shows_the_sentence_and_keeps_the_current_run(run, store):
-    from conftest import errors_of, fresh_app, run_page
+    from conftest import errors_of, fresh_app, run_page, shown
 
     at = run_page(fresh_app(), "runs.py")
     at.file_uploader(key="runs-upload").set_value(
@@ -421,7 +421,7 @@ def test_the_runs_page_shows_the_sentence_and_keeps_the_current_run(run, store):
         at.file_uploader(key="runs-upload").set_value(("x.pt", payload, "application/octet-stream"))
         at.button(key="runs-import").click().run()
         assert not at.exception
-        assert [e.value for e in at.error] and message in at.error[0].value
+        assert [shown(e.value) for e in at.error] and message in shown(at.error[0].value)
         _one_sentence(at.error[0].value)
         assert at.session_state["run"] is current  # the current run stays
         assert len(store.list()) == 1
