@@ -52,7 +52,7 @@ def test_download_of_two_tickers_adds_datasets_and_a_comparison(app, monkeypatch
     assert at.selectbox(key=SELECTED_KEY).value == "MSFT (yfinance)"
     assert {"MSFT (yfinance)", "AAPL (yfinance)", OFFLINE} <= set(at.session_state["datasets"])
     assert "Tickers compared (rebased to 100)" in _titles(at)
-    line = next(c.value for c in at.caption if c.value.startswith("Source:"))
+    line = next(shown(c.value) for c in at.caption if shown(c.value).startswith("Source:"))
     assert "yfinance (Yahoo Finance) · ticker MSFT" in line and "auto_adjust=True" in line
     # a second download of the same ticker comes from the cache, not from Yahoo
     _download(at, "MSFT")
@@ -106,8 +106,12 @@ def test_backtest_runs_in_the_background_and_reports_honestly(app):
     report = at.session_state[REPORT_KEY]
     assert report.dataset_name == OFFLINE and report.config.horizon == 3
     verdict = report.backtest.summary["verdict"]["text"]
-    shown = [m.value for kind in ("success", "info", "warning", "error") for m in getattr(at, kind)]
-    assert verdict in shown
+    said = [
+        shown(m.value)
+        for kind in ("success", "info", "warning", "error")
+        for m in getattr(at, kind)
+    ]
+    assert verdict in said
     titles = _titles(at)
     assert f"Forecasts from each origin · {OFFLINE}" in titles
     assert f"One-step vs free-running · {OFFLINE}" in titles
@@ -133,10 +137,10 @@ def test_metrics_table_formats_each_column_once():
         "drift": {**row, "mae": 5.888, "mase": 0.97},
         "moving_average": {**row, "mae": float("nan"), "mase": 12.25},
     }
-    shown = metrics_display(summary)
-    assert shown["MAE"].tolist() == ["3.50", "3.59", "5.89", "n/a"]
-    assert shown["MASE"].tolist() == ["5.888", "5.900", "0.970", "12.250"]
-    assert shown["direction right"].tolist() == ["50%", "n/a", "50%", "50%"]
+    table = metrics_display(summary)
+    assert table["MAE"].tolist() == ["3.50", "3.59", "5.89", "n/a"]
+    assert table["MASE"].tolist() == ["5.888", "5.900", "0.970", "12.250"]
+    assert table["direction right"].tolist() == ["50%", "n/a", "50%", "50%"]
 
 
 @pytest.mark.browser

@@ -125,10 +125,10 @@ def test_train_generate_colour_rank_and_save_on_the_page(app):
     # colour user markup by a cell: escaped, never live HTML
     at.radio(key="text-cells-source").set_value("your own text").run()
     at.text_area(key="text-cells-own").input(SPECIAL.strip()).run()
-    shown = {shown_text(b): b for b in html_bodies(at)}
-    assert SPECIAL.strip() in shown  # every character drawn, in order...
+    drawn = {shown_text(b): b for b in html_bodies(at)}
+    assert SPECIAL.strip() in drawn  # every character drawn, in order...
     assert all("<script" not in b and "<b>" not in b for b in html_bodies(at))  # ...as text
-    assert shown[SPECIAL.strip()].count("<span") == len(SPECIAL.strip())
+    assert drawn[SPECIAL.strip()].count("<span") == len(SPECIAL.strip())
     # rank cells, then jump to the best one
     at.radio(key="text-cells-source").set_value("validation text").run()
     at.button(key="text-rank").click().run()
@@ -156,7 +156,7 @@ def test_load_a_saved_model_and_refuse_a_bad_file(app):
     at.file_uploader(key="text-load").set_value(("x.pt", b"garbage", "application/octet"))
     at.run()
     assert len(at.error) == 1 and shown(at.error[0].value).startswith(
-        "Could not load x.pt: this file is not a loadable LSTM Lab checkpoint"
+        "Could not load x.pt: this file is not a PyTorch file"
     )
     assert at.session_state["text_run"] is run  # the earlier model survives
     at.button[[b.label for b in at.button].index("Generate")].click().run()

@@ -17,7 +17,7 @@ def _title(at) -> str:
 
 
 def _report(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return "\n".join(shown(m.value) for m in at.markdown)
 
 
 def test_number_the_rows_keeps_the_name_and_says_no_date_column_once(app):
@@ -25,8 +25,8 @@ def test_number_the_rows_keeps_the_name_and_says_no_date_column_once(app):
     assert at.text_input(key="upload-name").value == "air (upload)"
     rows = b"".join(b"%d-%02d,%d.5\n" % (1 + i // 12, 1 + i % 12, 100 + i) for i in range(36))
     at = upload(at, "shampoo.csv", b"Month,Sales\n" + rows)
-    assert "integer\\_index\\_ok" not in shown(at.error[0].value)
-    assert "number them 0, 1, 2, \\.\\.\\. instead" in shown(at.error[0].value)
+    assert "integer\\_index\\_ok" not in at.error[0].value
+    assert "number them 0, 1, 2, ... instead" in shown(at.error[0].value)
     at.button(key="upload-use-rows").click().run()
     assert not errors_of(at)
     assert at.text_input(key="upload-name").value == "shampoo (upload)"
@@ -47,7 +47,7 @@ def test_tz_aware_daily_dates_show_as_dates(app):
     h.index = h.index.tz_localize("America/New_York")
     at = upload(run_page(app, "upload.py"), "spy.csv", h.to_csv().encode())
     text = _report(at)
-    assert "2024\\-06\\-28" in text and "T04" not in text and "04:00" not in text
+    assert "2024-06-28" in text and "T04" not in text and "04:00" not in text
 
 
 def test_thinned_chart_title_uses_ordinals(app):
@@ -69,5 +69,5 @@ def test_quality_table_note_column_is_wide_and_fill_advice_is_not_contradicted(a
     assert config["note"]["width"] == "large"
     assert at.dataframe[0].proto.row_height > 0  # taller rows: the note wraps
     text = _report(at)
-    assert "Forward\\-filled 1 missing value(s)" in text.replace("\\(", "(").replace("\\)", ")")
+    assert "Forward-filled 1 missing value(s)" in text
     assert "choose a fill method" not in text
