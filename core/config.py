@@ -61,6 +61,23 @@ def is_positive(value: Any) -> bool:
     )
 
 
+def optimizer_settings(optimizer: Any, weight_decay: Any, clip_norm: Any) -> None:
+    """The optimizer settings every trainer shares (forecaster, text model): same checks,
+    same messages."""
+    check(
+        optimizer in OPTIMIZERS,
+        f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}",
+    )
+    check(
+        isinstance(weight_decay, (int, float)) and weight_decay >= 0,
+        f"weight_decay must be >= 0, got {weight_decay!r}",
+    )
+    check(
+        clip_norm is None or is_positive(clip_norm),
+        f"clip_norm must be a positive number or None, got {clip_norm!r}",
+    )
+
+
 def positive(name: str, value: Any) -> None:
     """A finite number > 0."""
     check(is_positive(value), f"{name} must be a positive number, got {value!r}")
@@ -198,18 +215,7 @@ class TrainConfig(ConfigBase):
         int_at_least("batch_size", self.batch_size, 1)
         positive("lr", self.lr)
         check(self.lr <= 10, f"lr must be <= 10, got {self.lr!r}")
-        check(
-            self.optimizer in OPTIMIZERS,
-            f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}",
-        )
-        check(
-            isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0,
-            f"weight_decay must be >= 0, got {self.weight_decay!r}",
-        )
-        check(
-            self.clip_norm is None or is_positive(self.clip_norm),
-            f"clip_norm must be a positive number or None, got {self.clip_norm!r}",
-        )
+        optimizer_settings(self.optimizer, self.weight_decay, self.clip_norm)
         int_at_least("scheduler_patience", self.scheduler_patience, 0)
         check(
             isinstance(self.scheduler_factor, (int, float)) and 0 < self.scheduler_factor < 1,

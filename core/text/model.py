@@ -18,12 +18,12 @@ from core import limits
 from core.config import (
     CELLS,
     DEVICES,
-    OPTIMIZERS,
     ConfigBase,
     at_most,
     check,
     fraction,
     int_at_least,
+    optimizer_settings,
 )
 from core.models.recurrent import CELL_CLASSES, init_recurrent
 
@@ -93,23 +93,7 @@ class CharTrainConfig(ConfigBase):
             isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= 10,
             f"lr must be a positive number <= 10, got {self.lr!r}",
         )
-        check(
-            self.optimizer in OPTIMIZERS,
-            f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}",
-        )
-        check(
-            isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0,
-            f"weight_decay must be >= 0, got {self.weight_decay!r}",
-        )
-        check(
-            self.clip_norm is None
-            or (
-                isinstance(self.clip_norm, (int, float))
-                and math.isfinite(self.clip_norm)
-                and self.clip_norm > 0
-            ),
-            f"clip_norm must be a positive number or None, got {self.clip_norm!r}",
-        )
+        optimizer_settings(self.optimizer, self.weight_decay, self.clip_norm)
         fraction("val_fraction", self.val_fraction, 0.01, 0.5)
         int_at_least("log_every", self.log_every, 1)
         check(
