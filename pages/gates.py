@@ -50,7 +50,7 @@ st.caption(
     f"{cfg.cell.upper()} · {cfg.num_layers} layer(s) × {cfg.hidden_size} units"
     f"{' × 2 directions' if cfg.bidirectional else ''} · trained on {md_escape(run.dataset.name)} "
     f"({md_escape(run.data_cfg.target)}, lookback {run.data_cfg.lookback}). Every value below is "
-    "recomputed from the model's own weights (`core.gates.compute`), equal to what `nn."
+    "recomputed from the model's own weights (`core.gates`), equal to what `nn."
     f"{cfg.cell.upper() if cfg.cell != 'rnn' else 'RNN'}` computes."
     + RELATIVE.get(run.data_cfg.normalize, "")
 )

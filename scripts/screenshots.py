@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "artifacts" / "screenshots"))
     ap.add_argument("--pages", default="", help="comma-separated url paths (default: all)")
     ap.add_argument("--train", action="store_true", help="train a one-click demo first")
-    ap.add_argument("--demo", default="Train the quick demo on MSFT",
+    ap.add_argument("--demo", default="Watch it learn on a sine wave",
                     help="the Home button to click with --train")  # fmt: skip
     ap.add_argument("--wait", type=float, default=3.0, help="seconds to let charts settle")
     ap.add_argument(
