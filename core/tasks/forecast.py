@@ -35,7 +35,6 @@ def forecast_task(
     autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 
     def task(ctx) -> ForecastRun:
-
         run = build_run(dataset, data_cfg, model_cfg, train_cfg)
         ctx.publish(
             n_params=run.n_params,

@@ -38,7 +38,6 @@ def sentiment_task(
     autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
 
     def task(ctx) -> SentimentRun:
-
         run = build_run(dataset, text_cfg, model_cfg, train_cfg)
         ctx.publish(
             n_params=run.n_params,

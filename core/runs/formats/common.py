@@ -8,13 +8,14 @@ file to its kind on the ``format`` field.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +196,16 @@ def first_line(e: Exception) -> str:
     """The first line of an error message, shortened: messages stay one sentence."""
     text = str(e).strip()
     return text.splitlines()[0][:200] if text else type(e).__name__
+
+
+@contextlib.contextmanager
+def weights_fit(*also: type[BaseException]) -> Iterator[None]:
+    """Checks of a checkpoint's settings against its weights: any error inside becomes the one
+    sentence every format uses ("the checkpoint's weights do not fit its model settings: ...")."""
+    try:
+        yield
+    except (ValueError, TypeError, RuntimeError, KeyError, IndexError, *also) as e:
+        raise CheckpointError(
+            "the checkpoint's weights do not fit its model settings: "
+            f"{str(e).splitlines()[0][:300]}"
+        ) from None

@@ -28,6 +28,7 @@ from core.runs.formats.common import (
     read_dict,
     require,
     to_bytes,
+    weights_fit,
 )
 from core.sentiment.data import TextDataset
 from core.sentiment.model import ClassifierConfig, SentimentClassifier
@@ -84,7 +85,7 @@ def dataset_summary(run: SentimentRun) -> dict:
 def sentiment_from_dict(ckpt: dict) -> SentimentRun:
     """Rebuild a run from a checkpoint dict; CheckpointError when it does not fit."""
     validate(ckpt)
-    try:
+    with weights_fit():
         text_cfg = TextConfig.from_dict(ckpt["text_cfg"])
         model_cfg = ClassifierConfig.from_dict(ckpt["model_cfg"])
         train_cfg = TrainConfig.from_dict(ckpt["train_cfg"])
@@ -103,11 +104,6 @@ def sentiment_from_dict(ckpt: dict) -> SentimentRun:
             raise ValueError(
                 f"{len(classes)} class names but the model has {model_cfg.n_classes} outputs"
             )
-    except (ValueError, TypeError, RuntimeError, KeyError, IndexError) as e:
-        raise CheckpointError(
-            "the checkpoint's weights do not fit its model settings: "
-            f"{str(e).splitlines()[0][:300]}"
-        ) from None
     what = f"{model_cfg.cell.upper()} sentiment model (V={model_cfg.vocab_size})"
     model = build_checked(SentimentClassifier, model_cfg, ckpt["state_dict"], what)
     try:

@@ -21,6 +21,7 @@ from core.runs.formats.common import (
     read_dict,
     require,
     to_bytes,
+    weights_fit,
     write_atomic,
 )
 from core.text.corpus import TextError, Vocab
@@ -53,7 +54,7 @@ def text_run_to_dict(run: TextRun) -> dict:
 def text_run_from_dict(ckpt: dict) -> TextRun:
     """Rebuild a run from a checkpoint dict; CheckpointError when it does not fit."""
     _validate(ckpt)
-    try:
+    with weights_fit(TextError):
         chars = ckpt["vocab"]
         if not isinstance(chars, (list, tuple)) or len(chars) > limits.MAX_CHAR_VOCAB:
             raise ValueError(
@@ -67,11 +68,6 @@ def text_run_from_dict(ckpt: dict) -> TextRun:
                 f"the vocabulary has {vocab.size} characters but the model expects "
                 f"{model_cfg.vocab_size}"
             )
-    except (ValueError, TypeError, RuntimeError, KeyError, TextError) as e:
-        raise CheckpointError(
-            "the checkpoint's weights do not fit its model settings: "
-            f"{str(e).splitlines()[0][:300]}"
-        ) from None
     what = f"{model_cfg.cell.upper()} character model (V={vocab.size}, H={model_cfg.hidden_size})"
     model = build_checked(CharLM, model_cfg, ckpt["state_dict"], what)
     return TextRun(
