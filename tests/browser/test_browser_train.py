@@ -8,24 +8,19 @@ from conftest import screenshot, settle, wait_ready
 LIVE_LOSS = ".st-key-train-live-loss .js-plotly-plot"
 
 
-def loss_points(page) -> int:
-    """Epochs drawn so far on the live loss chart (0 when it is not on the page)."""
-    charts = page.locator(LIVE_LOSS)
-    if charts.count() == 0:
-        return 0
-    return charts.first.evaluate("el => (el.data && el.data.length) ? el.data[0].x.length : 0")
-
-
 def wait_points(page, at_least: int, timeout: float = 300) -> int:
-    """Wait until the live loss chart has ``at_least`` epochs drawn; returns how many."""
-    page.wait_for_function(
+    """Wait until the live loss chart has ``at_least`` epochs drawn; returns how many were
+    drawn at that moment (read in the same check: the fragment redraws the chart twice a
+    second, so a second read can land between two drawings)."""
+    handle = page.wait_for_function(
         """([sel, n]) => { const el = document.querySelector(sel);
-            return !!(el && el.data && el.data.length) && el.data[0].x.length >= n; }""",
+            const k = (el && el.data && el.data.length) ? el.data[0].x.length : 0;
+            return k >= n ? k : 0; }""",
         arg=[LIVE_LOSS, at_least],
         timeout=timeout * 1000,
         polling=250,
     )
-    return loss_points(page)
+    return handle.json_value()
 
 
 def nav(page, title: str) -> None:
