@@ -52,20 +52,19 @@ def test_fresh_sessions_survive_a_home_demo_and_page_switches(browser, server_ur
             page.get_by_role("button", name=DEMOS[i % 2]).click()
             sidebar = page.locator("[data-testid='stSidebar']")
             # the demo runs: the Train page opened and the sidebar follows the job
-            sidebar.get_by_text(re.compile(r"epoch \d+/\d+|done after")).wait_for(timeout=WAIT_MS)
+            started = sidebar.get_by_text(re.compile(r"epoch \d+/\d+|done after"))
+            started.first.wait_for(timeout=WAIT_MS)
             wait_ready(page, WAIT_MS)
             nav(page, "Gates")  # switch pages while it trains (and the sidebar polls)
-            # back through the sidebar's link to the job's page, which has the one Stop
+            # back through the sidebar's link to the job's page, which has the one Stop; a
+            # short demo may end (and its link and Stop go) between the look and the click
             link = sidebar.get_by_role("link", name=re.compile("Watch or stop it"))
-            if link.count():
-                link.first.click()
+            with contextlib.suppress(PlaywrightTimeout):
+                link.first.click(timeout=10_000)
                 wait_ready(page, WAIT_MS)
-                stop = page.get_by_role("button", name="Stop", exact=True)
-                # the demo may finish (and its Stop go) between the look and the click
-                with contextlib.suppress(PlaywrightTimeout):
-                    stop.first.click(timeout=10_000)
+                page.get_by_role("button", name="Stop", exact=True).first.click(timeout=10_000)
             # the page still answers: the sidebar reports the end of the job
-            sidebar.get_by_text(re.compile(r"(stopped|done) after")).wait_for(timeout=WAIT_MS)
+            sidebar.get_by_text(re.compile(r"(stopped|done) after")).first.wait_for(timeout=WAIT_MS)
             wait_ready(page, WAIT_MS)
             assert not broken(page, console), (i, broken(page, console))
             assert page.locator("[data-testid='stException']").count() == 0, i
