@@ -59,10 +59,8 @@ def live() -> None:
             text=f"{md_escape(snap['name'])}: step {step:,} of {steps:,}",
             stop_key="text-stop",
         )
-    if snap.get("save_warning") and job.result is run:  # trained, but not in the runs folder
-        st.warning(md_escape(snap["save_warning"]), icon=":material/save:")
-    if job is not None and job.result is run:
-        runs_notes.eviction_note(snap)  # older runs removed to make room for this one
+    if job is not None and job.result is run:  # not saved, or older runs removed for it
+        runs_notes.save_notes(snap)
     if job is not None and not job.done:
         history, baselines = snap.get("history", []), snap.get("baselines", {})
         samples, message = snap.get("samples", []), ""
