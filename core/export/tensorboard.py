@@ -59,7 +59,7 @@ def scalars(history: list[dict], extras: dict | None = None) -> dict[str, list[t
 
 def write_events(folder: Path, series: dict[str, list[tuple[int, float]]]) -> None:
     """Event files for ``series`` in ``folder`` (which must exist)."""
-    tb = need("torch.utils.tensorboard", "TensorBoard export")
+    tb = need("torch.utils.tensorboard", "TensorBoard export", "tensorboard")
     writer = tb.SummaryWriter(log_dir=str(folder))
     try:
         for tag, points in series.items():
@@ -72,7 +72,9 @@ def write_events(folder: Path, series: dict[str, list[tuple[int, float]]]) -> No
 def export_dir(series: dict, out_dir: str | os.PathLike, name: str) -> Path:
     """Write the events to ``out_dir/name`` (replacing an earlier export of the same run);
     on any error nothing is left there and an earlier export stays as it was."""
-    need("torch.utils.tensorboard", "TensorBoard export")  # before creating any folder
+    need(
+        "torch.utils.tensorboard", "TensorBoard export", "tensorboard"
+    )  # before creating any folder
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     dest = out / name

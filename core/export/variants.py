@@ -25,12 +25,12 @@ QUANTIZED_RECURRENT_OPS = {"DynamicQuantizeLSTM"}
 INSTALL = "pip install -r requirements-onnx.txt"
 
 
-def need(module: str, what: str):
-    """Import an optional package, or ExportError saying what to install."""
+def need(module: str, what: str, package: str | None = None):
+    """Import an optional module, or ExportError saying which package to install."""
     try:
         return importlib.import_module(module)
     except ImportError:
-        top = module.split(".")[0]
+        top = package or module.split(".")[0]
         raise ExportError(f"{what} needs the optional '{top}' package: {INSTALL}") from None
 
 
