@@ -27,6 +27,7 @@ COLUMNS = (
     ("ms_per_window_b1", "ms/window b1", "{:.4f}"),
     ("ms_per_window_b64", "ms/window b64", "{:.4f}"),
     ("speed_vs_fp32_b1", "vs fp32 b1", "{:.2f}x"),
+    ("speed_vs_fp32_b64", "vs fp32 b64", "{:.2f}x"),
     ("max_diff", "max |Δ| vs torch", "{:.3g}"),
     ("mean_diff", "mean |Δ| vs torch", "{:.3g}"),
     ("test_mae", "test MAE", "{:.5g}"),

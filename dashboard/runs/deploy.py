@@ -39,7 +39,6 @@ def _frame(result: dict) -> pd.DataFrame:
     for r in result["rows"]:
         row = {title: r[key] for key, title, _ in COLUMNS}
         row["size KB"] = r["bytes"] / 1024
-        row["vs fp32 b64"] = r["speed_vs_fp32_b64"]
         rows.append(row)
     return pd.DataFrame(rows)
 
