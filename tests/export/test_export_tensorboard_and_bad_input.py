@@ -162,6 +162,11 @@ def test_a_text_run_has_no_forecast_bundle_but_has_a_tensorboard_history(tmp_pat
         err = capsys.readouterr().err
         assert "is a text model:" in err and "is for forecasters only" in err, err
         assert not out.exists()
+    from core.export import actions
+    from core.export.source import ExportRefused
+
+    with pytest.raises(ExportRefused, match="is a text model: the forecast bundle is for fore"):
+        actions.bundle(store, run_id)  # what the Runs page would call
     logdir = tmp_path / "tb"
     assert main(["export", "--run", str(store.root / run_id), "--tensorboard", str(logdir)]) == 0
     got = read_scalars(logdir / run_id)
