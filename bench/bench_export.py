@@ -12,6 +12,7 @@ the same windows, so "vs torch" > 1 means faster than PyTorch.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -59,6 +60,7 @@ def main() -> None:
     args = ap.parse_args()
     configure_threads(args.threads)
     print(machine())
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     data = load_sample("MSFT", last=2500)  # the Home page's offline default
     data_cfg = DataConfig(target="Close", lookback=30, horizon=1, normalize="ratio")
     preset = PRESETS["quick demo"]
@@ -74,6 +76,7 @@ def main() -> None:
         run = fit_forecaster(data, data_cfg, model_cfg, train_cfg)
         print(f"\n(trained in {time.perf_counter() - t0:.0f} s)")
         bench(name, run, args.repeats, args.threads)
+        print("load average now: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
