@@ -80,11 +80,13 @@ def compare(
     ref = p.to_units(ref_scaled, span)
     inputs = {b: _batch(w.x, b) for b in BATCHES}
     torch_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
+    if threads != torch_threads:  # process-wide: callers in a server pass torch's own count
+        torch.set_num_threads(threads)
     try:
         rows = [_torch_row(run, inputs, ref, truth, repeats, budget_s)]
     finally:
-        torch.set_num_threads(torch_threads)
+        if threads != torch_threads:
+            torch.set_num_threads(torch_threads)
     for name in variants:
         data = convert(fp32, name)
         if models is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+import torch
 
 from core.export import actions
 from core.export.compare import COLUMNS
@@ -52,8 +53,9 @@ def quantized(store: RunStore, info: RunInfo, slug: str) -> None:
     )
     if st.button("Compare fp32 / int8 / fp16", key="runs-quant-build", icon=":material/speed:"):
         with st.spinner("Quantizing and timing (a few seconds)…"):
+            # torch's own thread count for both: setting it would change every job's
             got = _attempt(actions.comparison, store, info.id, ("fp32", "int8", "fp16"),
-                           REPEATS, 1, BUDGET_S)  # fmt: skip
+                           REPEATS, torch.get_num_threads(), BUDGET_S)  # fmt: skip
         if got is not None:
             st.session_state[TABLE_KEY] = {"id": info.id, "result": got[0], "models": got[1]}
     built = st.session_state.get(TABLE_KEY)
@@ -82,9 +84,9 @@ def quantized(store: RunStore, info: RunInfo, slug: str) -> None:
         md_escape(
             f"{result['windows']} {result['span']} windows; differences and MAE in "
             f"{result['units']}. Latency per window on this server's CPU, ONNX Runtime with "
-            f"{result['threads']} thread, median after warm-up: small models can get slower "
-            "when quantized. fp16 halves the weights but a CPU computes in float32 (casts), "
-            "so it is not faster here. PyTorch size = its weights in memory."
+            f"{result['threads']} thread(s) like PyTorch, median after warm-up: small models "
+            "can get slower when quantized. fp16 halves the weights but a CPU computes in "
+            "float32 (casts), so it is not faster here. PyTorch size = its weights in memory."
         )
     )
     cols = st.columns(3)
