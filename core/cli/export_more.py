@@ -71,15 +71,16 @@ def run(args: argparse.Namespace, store, run_id: str, out: dict) -> int:
 
     path = ""
     try:
-        if args.onnx and variant(args) != "fp32":
+        if variant(args) != "fp32":
             result, models = actions.comparison(
                 store, run_id, repeats=args.repeats, threads=args.ort_threads,
                 weights=args.weights,
             )  # fmt: skip
-            path = args.onnx
-            write_atomic(models[variant(args)], path)
-            out.update(onnx=str(Path(path).resolve()), onnx_bytes=len(models[variant(args)]))
             out["variant"] = variant(args)
+            if args.onnx:
+                path = args.onnx
+                write_atomic(models[variant(args)], path)
+                out.update(onnx=str(Path(path).resolve()), onnx_bytes=len(models[variant(args)]))
             if args.json:
                 out["comparison"] = result
             else:
