@@ -113,7 +113,7 @@ def compare(
     return {
         "span": span,
         "windows": len(w),
-        "units": f"{run.data_cfg.target} (the data's units)",
+        "units": f"the units of '{run.data_cfg.target}'",
         "threads": threads,
         "repeats": repeats,
         "rows": rows,
