@@ -24,6 +24,7 @@ CORE_LAYERS = [
     ["core.gates"],
     ["core.compare", "core.text", "core.sentiment"],
     ["core.runs"],
+    ["core.export"],
     ["core.tasks"],
     ["core.cli"],
     ["core.__main__"],

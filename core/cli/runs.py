@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from core.cli import export_more
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("runs", help="list the saved runs")
@@ -30,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--checkpoint", default=None, help="write the checkpoint (.pt) here")
     ex.add_argument("--weights", choices=("auto", "best", "last"), default="auto")
     ex.add_argument("--json", action="store_true", help="print one JSON object")
+    export_more.add_arguments(ex)
     ex.set_defaults(func=export)
 
 
@@ -89,8 +92,14 @@ def export(args: argparse.Namespace) -> int:
     from core.runs.formats.common import write_atomic
     from core.runs.formats.forecaster import load_dict, model_from_dict
 
-    if not args.onnx and not args.checkpoint:
-        print("error: give --onnx OUT and/or --checkpoint OUT", file=sys.stderr)
+    if not args.onnx and not args.checkpoint and not export_more.wanted(args):
+        print(
+            "error: give --onnx OUT, --checkpoint OUT, --bundle OUT.zip and/or --tensorboard DIR",
+            file=sys.stderr,
+        )
+        return 2
+    if export_more.check(args):
+        print(f"error: {export_more.check(args)}", file=sys.stderr)
         return 2
     from core.runs import registry as run_kinds
 
@@ -101,20 +110,26 @@ def export(args: argparse.Namespace) -> int:
         why = info.broken or f"its kind {info.kind!r} is unknown to this LSTM Lab"
         print(f"error: run '{info.name}' cannot be exported: {why}", file=sys.stderr)
         return 2
-    if args.onnx and not kind.onnx:
+    if (args.onnx or args.bundle) and not kind.onnx:
+        what = "ONNX export" if args.onnx else "the forecast bundle"
         print(
-            f"error: run '{info.name}' is a {kind.label}: ONNX export is for forecasters only "
-            "(export its checkpoint with --checkpoint)",
+            f"error: run '{info.name}' is a {kind.label}: {what} is for forecasters only "
+            "(export its checkpoint with --checkpoint, its history with --tensorboard)",
             file=sys.stderr,
         )
         return 2
     out: dict = {"run": run_id, "kind": kind.kind}
-    out["checkpoint_source"] = str(kind.checkpoint_source(store, run_id, args.weights))
-    data = kind.checkpoint_bytes(store, run_id, args.weights)
+    if args.checkpoint or args.onnx:
+        out["checkpoint_source"] = str(kind.checkpoint_source(store, run_id, args.weights))
+        data = kind.checkpoint_bytes(store, run_id, args.weights)
     if args.checkpoint:
-        write_atomic(data, args.checkpoint)
+        try:
+            write_atomic(data, args.checkpoint)
+        except OSError as e:
+            print(export_more.write_error(e, args.checkpoint), file=sys.stderr)
+            return 1
         out["checkpoint"] = str(Path(args.checkpoint).resolve())
-    if args.onnx:
+    if args.onnx and export_more.variant(args) == "fp32":
         ckpt = load_dict(data)
         model = model_from_dict(ckpt)
         lookback = ckpt["data_cfg"]["lookback"]
@@ -123,7 +138,11 @@ def export(args: argparse.Namespace) -> int:
         except ExportError as e:
             print(f"error: {e}", file=sys.stderr)
             return 3
-        write_atomic(data, args.onnx)
+        try:
+            write_atomic(data, args.onnx)
+        except OSError as e:
+            print(export_more.write_error(e, args.onnx), file=sys.stderr)
+            return 1
         out.update(onnx=str(Path(args.onnx).resolve()), onnx_bytes=len(data))
         out["input"] = f"x float32 (batch, time, {model.cfg.input_size}), scaled"
         out["output"] = f"y float32 (batch, {model.cfg.horizon}), scaled"
@@ -134,5 +153,7 @@ def export(args: argparse.Namespace) -> int:
             out["onnxruntime_max_abs_diff"] = onnx_parity(data, model, lookback)
         except ExportError as e:
             out["onnxruntime_check"] = f"skipped: {e}"
-    emit(out, args.json)
-    return 0
+    code = export_more.run(args, store, run_id, out)
+    if code == 0:
+        emit(out, args.json)
+    return code

@@ -12,6 +12,7 @@ import torch
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset, Prepared, prepare
+from core.data.windows import absolute, relative
 from core.forecast.metrics import mae, rmse
 from core.models.recurrent import RecurrentForecaster, count_parameters
 from core.training.trainer import Callback, FitResult, Trainer
@@ -50,6 +51,21 @@ class ForecastRun:
         truth = self.prepared.target[w.start]
         naive = self.prepared.target[w.start - 1]
         return pd.DataFrame({"truth": truth, "prediction": pred, "naive": naive}, index=idx)
+
+    def next_values(self, frame: pd.DataFrame | None = None) -> np.ndarray:
+        """(K,) forecast, in the target's units, of the K rows after the frame's last row
+        (default: the run's own data), from its last ``lookback`` rows and the run's scalers."""
+        cfg, p = self.data_cfg, self.prepared
+        frame = self.dataset.frame if frame is None else frame
+        if len(frame) < cfg.lookback:
+            raise ValueError(f"the model needs the last {cfg.lookback} rows; got {len(frame)}")
+        x = frame[list(cfg.input_columns)].to_numpy(np.float64)[None, -cfg.lookback :]  # (1, T, F)
+        last = frame[cfg.target].to_numpy(np.float64)[-1:][:, None]  # (1, 1)
+        x = relative(x, x[:, -1:, :], cfg.normalize)
+        xs = p.feature_scaler.transform(x).astype(np.float32)
+        yhat = self.model.predict(torch.from_numpy(xs)).numpy()  # (1, K) scaled
+        z = p.target_scaler.inverse(yhat.reshape(-1, 1)).reshape(yhat.shape)
+        return absolute(z, last, cfg.normalize)[0]
 
     def scores(self, span: str) -> dict:
         """MAE and RMSE of the model and of the naive last-value baseline on a span."""

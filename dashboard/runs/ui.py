@@ -20,6 +20,7 @@ from core.runs.store import RunError, RunInfo, RunStore
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
 from dashboard.compare import runs as compare_runs_ui
+from dashboard.runs import deploy
 from dashboard.runs import kinds as run_kinds_ui
 
 FLASH_KEY = "_runs_flash"
@@ -261,6 +262,7 @@ def export(store: RunStore, info: RunInfo) -> None:
             "checkpoint (.pt): Import on this page, or the page that made it, loads it back.",
             icon=":material/info:",
         )
+        deploy.section(store, info, slug, forecaster=False)
         return
     st.markdown(
         "**ONNX** · input `x` (batch, time, features), output `y` (batch, horizon), "
@@ -271,6 +273,7 @@ def export(store: RunStore, info: RunInfo) -> None:
             "ONNX export needs the optional packages in requirements-onnx.txt "
             "(`pip install -r requirements-onnx.txt`); everything else works without."
         )
+        deploy.section(store, info, slug, forecaster=False)
         return
     st.button(
         "Build the ONNX file",
@@ -292,6 +295,7 @@ def export(store: RunStore, info: RunInfo) -> None:
         st.caption(built["check"])
     if not available("onnxruntime"):
         st.caption("onnxruntime is optional: install it to check the file against PyTorch.")
+    deploy.section(store, info, slug, forecaster=True)
 
 
 def import_checkpoint(store: RunStore) -> None:
