@@ -78,7 +78,7 @@ class RunInfo:
         if mc:
             bi = "bi-" if mc.get("bidirectional") else ""
             model = (
-                f"{bi}{mc.get('cell', '?').upper()} {mc.get('hidden_size')}×{mc.get('num_layers')}"
+                f"{bi}{str(mc.get('cell') or '?').upper()} {mc.get('hidden_size')}×{mc.get('num_layers')}"
             )
         return {
             "id": self.id,
