@@ -225,14 +225,15 @@ def where_words(snap: dict) -> str:
     """Where a running job trains: "on this server · cpu", "on node 10.0.0.7 (box) · GPU"."""
     where = snap.get("where") or {}
     dev = snap.get("device") or {}
-    device = "GPU" if dev.get("type") == "cuda" else dev.get("type") or "…"
+    device = "GPU" if dev.get("type") == "cuda" else dev.get("type")
+    on = f" · {device}" if device else ""  # known once training began
     if snap.get("backend") != "ray":
-        return f"on this server · {device}"
+        return f"on this server{on}"
     node, host = where.get("node"), where.get("host")
     if not where.get("pid"):
         return "on a Ray worker (starting)"
     named = f"{node} ({host})" if host and host != node else f"{node}"
-    return f"on node {named} · {device}"
+    return f"on node {named}{on}"
 
 
 def progress_words(snap: dict) -> str:
