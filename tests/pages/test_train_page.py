@@ -1,4 +1,4 @@
-"""The Train page in Streamlit's AppTest: settings, a real short run, stop, errors, busy."""
+"""The Train page in AppTest: settings, a real short run, stop, errors, the waiting line."""
 
 from __future__ import annotations
 
