@@ -77,13 +77,13 @@ def _fresh_streamlit_caches():
 @pytest.fixture(scope="session")
 def ray_local():
     """ONE real local Ray instance for the whole test session (2 CPUs, loopback only), started
-    the way the app starts it (``core.jobs.ray_backend.connect``) and shut down at the end;
+    the way the app starts it (``core.jobs.ray_connect.connect``) and shut down at the end;
     yields the backend. No test mocks Ray."""
-    from core.jobs import ray_backend
+    from core.jobs import ray_connect
 
-    backend = ray_backend.connect(address="", num_cpus=2)
+    backend = ray_connect.connect(address="", num_cpus=2)
     yield backend
-    ray_backend.shutdown()
+    ray_connect.shutdown()
 
 
 # Deadlines, not durations: every wait below returns as soon as its condition holds, so a

@@ -4,7 +4,8 @@
 stops at the next batch when asked, and finishes its result (saves the run) in this process.
 ``queue`` is the waiting line in front of a backend (:class:`JobManager`); ``threads`` the
 embedded backend and the trainer's progress callback; ``ray_backend`` runs jobs in Ray worker
-processes, on this machine or a cluster (ray is imported only there); ``backends`` picks one
+processes, on this machine or a cluster, ``ray_connect`` connects it (ray is imported only
+there); ``backends`` picks one
 from ``LSTMLAB_BACKEND``. Jobs know nothing of what they train; the task factories in
 ``core.tasks`` build the functions they run.
 """

@@ -26,11 +26,11 @@ def make_manager(backend: str | None = None) -> JobManager:
     choice = (backend or os.environ.get(ENV_BACKEND, "") or "thread").strip().lower()
     notice = ""
     if choice == "ray":
-        from core.jobs import ray_backend  # imports ray itself only inside its functions
+        from core.jobs import ray_connect  # imports ray itself only inside its functions
 
         try:
-            return JobManager(backend=ray_backend.connect())
-        except ray_backend.Unavailable as e:
+            return JobManager(backend=ray_connect.connect())
+        except ray_connect.Unavailable as e:
             notice = f"{e}; training runs on this server's threads instead"
     elif choice not in ("thread", "threads"):
         notice = f"{ENV_BACKEND}={choice!r} is not a backend (thread or ray); using threads"

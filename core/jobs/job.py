@@ -267,7 +267,7 @@ class Job:
                 self._forward_stop,
             )
         self.stop_event.set()
-        if queued and cancel is not None and cancel(self):
+        if queued and (cancel is None or cancel(self)):  # waiting, or never submitted
             with self._lock:
                 self._state.update(status=STOPPED, message=CANCELLED_WORDS)
                 self._state.pop("queue_position", None)

@@ -111,18 +111,18 @@ class JobManager:
         return job
 
     def _launch(self, job: Job) -> None:
-        job._cancel = None
-
         def release() -> None:
             with self._lock:
                 self._running.pop(job.id, None)
             self._start_next()
 
         try:
-            self.backend.launch(job, release)
+            self.backend.launch(job, release)  # marks it running before it returns
         except Exception as exc:  # the backend could not even start it: a failed job
             job._fail(explain_error(exc), traceback.format_exc(limit=8))
             job._end()
+        finally:
+            job._cancel = None  # (kept until now: a stop meanwhile must not end it twice)
 
     def _start_next(self) -> None:
         while True:

@@ -1,12 +1,14 @@
 """Jobs in Ray worker processes: on this machine (a local Ray instance the app starts) or on a
 cluster (``RAY_ADDRESS``). ``ray`` is imported only inside this module's functions.
 
-Each job runs in its own actor (``_Worker``), created with ``max_concurrency=2`` so that it
-answers ``progress()`` and ``stop()`` while ``run()`` trains. A watcher thread on the server
-copies the worker's progress into the local :class:`~core.jobs.job.Job` about four times a
-second (pages read local memory and never wait on Ray), forwards Stop to the worker (it takes
-effect at the next batch), and when the worker returns, runs the job's finishing step (saving
-the run) here on the server: workers need no shared disk. A worker that dies (kill -9, out of
+Each job runs in an actor (``_Worker``), created with ``max_concurrency=2`` so that it answers
+``progress()`` and ``stop()`` while ``run()`` trains; actors are kept between jobs (one per
+slot, started when the app connects), so a job does not wait for a process to start. A
+watcher thread on the server copies the worker's progress into the local
+:class:`~core.jobs.job.Job` about four times a second (pages read local memory and never wait
+on Ray), forwards Stop to the worker (it takes effect at the next batch), and when the worker
+returns, runs the job's finishing step (saving the run) here on the server: workers need no
+shared disk. A worker that dies (kill -9, out of
 memory, its node lost) ends its job as failed with one sentence; other jobs carry on.
 
 Resources: every job asks for ``LSTMLAB_RAY_CPUS`` CPUs (default 1; also its torch threads)
@@ -17,7 +19,6 @@ jobs as the cluster's resources allow (:func:`capacity_of`).
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import io
 import os
@@ -25,7 +26,6 @@ import socket
 import threading
 import time
 import traceback
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -34,18 +34,7 @@ from core.jobs.job import BY_USER, Job, JobContext, explain_error
 
 ENV_GPU_SHARE = "LSTMLAB_GPU_SHARE"
 ENV_CPUS = "LSTMLAB_RAY_CPUS"
-ENV_CONNECT_S = "LSTMLAB_RAY_CONNECT_S"
-ENV_WORKING_DIR = "LSTMLAB_RAY_WORKING_DIR"  # "0": the cluster's nodes have this checkout
 POLL_S = 0.25  # the watcher copies a worker's progress this often
-LOCAL_OBJECT_STORE = 200 * 2**20  # bytes: results pass through it once, models are small
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: workers import ``core`` from here
-LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}
-# a cluster's copy of the checkout leaves out what workers never need
-WORKING_DIR_EXCLUDES = [".git", ".venv", "runs", "artifacts", "tests", "bench", ".cache"]
-
-
-class Unavailable(RuntimeError):
-    """Ray cannot be used: not installed, or the cluster cannot be reached."""
 
 
 def _float_env(name: str, default: float) -> float:
@@ -135,34 +124,53 @@ def loads(data: bytes) -> Any:
 
 
 class _Worker:
-    """The Ray actor that runs one job (a plain class here; ``ray.remote`` wraps it)."""
+    """A Ray actor that runs jobs one after another (a plain class; ``ray.remote`` wraps it).
 
-    def __init__(self, payload: bytes, name: str, kind: str, meta: dict, cpus: float):
+    Actors are kept between jobs (one per slot), so a job does not wait for a new process to
+    start and import torch. Calls name their job: a late Stop never reaches the next job."""
+
+    def __init__(self, cpus: float):
         os.environ["LSTMLAB_THREADS"] = str(max(1, int(cpus)))  # what training_job configures
-        self.payload = payload
-        self.job = Job(lambda ctx: None, name=name, kind=kind, meta=meta)
+        self.job: Job | None = None
+        self.job_id = ""
+        self.early_stops: dict[str, str] = {}  # stops that arrived before their run
 
-    def run(self) -> tuple:
+    def ready(self) -> int:
+        return os.getpid()
+
+    def run(self, job_id: str, payload: bytes, name: str, kind: str, meta: dict) -> tuple:
         import ray
 
+        job = Job(lambda ctx: None, name=name, kind=kind, meta=meta)
+        self.job, self.job_id = job, job_id
         gpus = [str(g) for g in ray.get_gpu_ids()]
         where = {"node": ray.util.get_node_ip_address(), "host": socket.gethostname(),
                  "pid": os.getpid(), "gpus": gpus}  # fmt: skip
-        self.job._publish({"where": where})
+        job._mark_running(where=where)  # a stop from now on only sets its event
+        if job_id in self.early_stops:
+            job.stop(self.early_stops.pop(job_id))
         try:
-            fn, finish = loads(self.payload)  # here, so that a failed import is a message
-            result = fn(JobContext(self.job))
+            fn, finish = loads(payload)  # here, so that a failed import is a message
+            result = fn(JobContext(job))
             # the finishing step comes back with the result: what it kept here (checkpoints)
             out = ("ok", dumps((result, finish)), "")
         except BaseException as exc:
             out = ("failed", explain_error(exc), traceback.format_exc(limit=8))
-        return (*out, self.job.progress_since(-1)[1])
+        finally:
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        return (*out, job.progress_since(-1)[1])
 
-    def progress(self, version: int) -> tuple[int, dict | None]:
+    def progress(self, job_id: str, version: int) -> tuple[int, dict | None]:
+        if job_id != self.job_id or self.job is None:
+            return version, None
         return self.job.progress_since(version)
 
-    def stop(self, cause: str) -> None:
-        self.job.stop(cause)
+    def stop(self, job_id: str, cause: str) -> None:
+        if job_id == self.job_id and self.job is not None:
+            self.job.stop(cause)
+        else:
+            self.early_stops[job_id] = cause
 
 
 class RayBackend:
@@ -179,6 +187,8 @@ class RayBackend:
         self._actor = ray.remote(_Worker)
         self._cluster: dict = {}
         self._cluster_at = 0.0
+        self._idle: list = []  # actors kept between jobs, one per slot at most
+        self._pool_lock = threading.Lock()
 
     def cluster(self) -> dict:
         """The cluster's total resources, read at most every 2 s (nodes come and go)."""
@@ -200,6 +210,53 @@ class RayBackend:
         gpus = f", {c['GPU']:g} GPU (a {self.share:g} share per job)" if c.get("GPU") else ""
         return f"Ray ({self.where}: {c.get('CPU', 0):g} CPUs{gpus})"
 
+    # -- the pool of actors ---------------------------------------------------------------------
+    def _new_actor(self):
+        opts = job_options(self.cluster(), self.cpus, self.share)
+        return self._actor.options(**opts).remote(self.cpus)
+
+    def warm(self) -> None:
+        """Start one actor per slot ahead of the first job (in the background)."""
+        with self._pool_lock:
+            missing = self.capacity() - len(self._idle)
+            self._idle.extend(self._new_actor() for _ in range(max(0, missing)))
+
+    def _take(self):
+        """An idle actor that still answers, else a new one."""
+        import ray
+
+        while True:
+            with self._pool_lock:
+                actor = self._idle.pop() if self._idle else None
+            if actor is None:
+                return self._new_actor()
+            try:
+                ray.get(actor.ready.remote(), timeout=60)
+                return actor
+            except Exception:  # died while idle (its node left): forget it
+                with contextlib.suppress(Exception):
+                    ray.kill(actor)
+
+    def _give_back(self, actor, healthy: bool) -> None:
+        import ray
+
+        with self._pool_lock:
+            if healthy and len(self._idle) < self.capacity():
+                self._idle.append(actor)
+                return
+        with contextlib.suppress(Exception):
+            ray.kill(actor)
+
+    def close(self) -> None:
+        import ray
+
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+        for actor in idle:
+            with contextlib.suppress(Exception):
+                ray.kill(actor)
+
+    # -- one job ----------------------------------------------------------------------------------
     def launch(self, job: Job, release) -> None:
         job._release = release
         job._mark_running(backend="ray", where={"node": "a Ray worker (starting)", "pid": None})
@@ -208,28 +265,26 @@ class RayBackend:
         ).start()
 
     def _watch(self, job: Job) -> None:
-        """On the server, for one job: start its actor, mirror its progress, finish it."""
+        """On the server, for one job: run it on an actor, mirror its progress, finish it."""
         import ray
 
-        actor = None
+        actor, healthy = None, False
         try:
             payload = dumps((job.fn, job.finish))
-            opts = job_options(self.cluster(), self.cpus, self.share)
-            actor = self._actor.options(**opts).remote(
-                payload, job.name, job.kind, job.meta, self.cpus
-            )
-            job._forward_stop = lambda cause: actor.stop.remote(cause)
-            if job.stop_event.is_set():  # stopped while its worker was being created
-                actor.stop.remote(job.stop_cause or BY_USER)
-            ref, version = actor.run.remote(), -1
+            actor = self._take()
+            job._forward_stop = lambda cause: actor.stop.remote(job.id, cause)
+            ref, version = actor.run.remote(job.id, payload, job.name, job.kind, job.meta), -1
+            if job.stop_event.is_set():  # stopped while its worker was being found
+                actor.stop.remote(job.id, job.stop_cause or BY_USER)
             while not ray.wait([ref], timeout=POLL_S)[0]:
                 try:
-                    version, progress = ray.get(actor.progress.remote(version), timeout=5)
+                    version, progress = ray.get(actor.progress.remote(job.id, version), timeout=5)
                 except Exception:  # slow or dead: the run's own reference says which
                     continue
                 if progress is not None:
                     job._mirror(progress)
             status, data, trace, progress = ray.get(ref)
+            healthy = True  # the worker answered: it can take the next job
             job._mirror(progress)
             if status == "ok":
                 result, finish = loads(data)
@@ -241,114 +296,5 @@ class RayBackend:
         finally:
             job._forward_stop = None
             if actor is not None:
-                with contextlib.suppress(Exception):
-                    ray.kill(actor)
+                self._give_back(actor, healthy)
             job._end()
-
-
-# -- connecting ------------------------------------------------------------------------------
-
-_lock = threading.Lock()
-_connected: dict[str, Any] = {}  # "to": "local" or the address; "owner": the owning thread
-
-
-def _probe(address: str, timeout: float = 3.0) -> None:
-    """Fail fast, with a sentence, when nothing answers at host:port."""
-    target = address.split("://", 1)[-1]
-    host, _, port = target.rpartition(":")
-    if not host or not port.isdigit():
-        return  # "auto" and alike: ray.init decides
-    try:
-        with socket.create_connection((host, int(port)), timeout=timeout):
-            pass
-    except OSError as e:
-        raise Unavailable(
-            f"the Ray cluster at {address} cannot be reached ({e.strerror or e})"
-        ) from None
-
-
-def connect(address: str | None = None, num_cpus: int | None = None) -> RayBackend:
-    """A backend on the cluster at ``address`` (``RAY_ADDRESS`` when None), or on a local Ray
-    instance started here when neither is set. Raises :class:`Unavailable` with a sentence."""
-    try:
-        import ray
-    except ImportError:
-        raise Unavailable("Ray is not installed (pip install -r requirements-ray.txt)") from None
-    address = (address if address is not None else os.environ.get("RAY_ADDRESS", "")).strip()
-    wanted = address or "local"
-    with _lock:
-        if ray.is_initialized() and _connected.get("to") == wanted:
-            return RayBackend(wanted)
-        if address:
-            _probe(address)
-        if ray.is_initialized():
-            raise Unavailable(
-                f"this server is already connected to Ray at {_connected.get('to', '?')}; "
-                "restart it to use another cluster"
-            )
-        _start(address, num_cpus)
-        _connected["to"] = wanted
-    return RayBackend(wanted)
-
-
-def _start(address: str, num_cpus: int | None) -> None:
-    """``ray.init`` on a thread that lives as long as the server: the processes a local
-    instance starts die with the thread that started them (Linux parent-death signal), and
-    Streamlit's script threads end after every run."""
-    import ray
-
-    if address:
-        use_copy = os.environ.get(ENV_WORKING_DIR, "1").strip() != "0"
-        runtime_env = (
-            {"working_dir": str(ROOT), "excludes": WORKING_DIR_EXCLUDES}
-            if use_copy
-            else {"env_vars": {"PYTHONPATH": str(ROOT)}}
-        )
-        kwargs: dict[str, Any] = {"address": address, "runtime_env": runtime_env}
-    else:
-        os.environ.update(LOOPBACK_ENV)  # loopback only, no token (a local instance)
-        kwargs = {
-            "address": "local",
-            "num_cpus": num_cpus or os.cpu_count() or 1,
-            "include_dashboard": False,
-            "object_store_memory": LOCAL_OBJECT_STORE,
-            "runtime_env": {"env_vars": {"PYTHONPATH": str(ROOT)}},
-        }
-    ready, errors, release = threading.Event(), [], threading.Event()
-
-    def owner() -> None:
-        try:
-            ray.init(log_to_driver=False, namespace="lstmlab", **kwargs)
-        except BaseException as e:
-            errors.append(e)
-            ready.set()
-            return
-        ready.set()
-        release.wait()
-
-    thread = threading.Thread(target=owner, name="lstmlab-ray-owner", daemon=True)
-    thread.start()
-    if not ready.wait(_float_env(ENV_CONNECT_S, 60.0)):
-        raise Unavailable(f"Ray did not start or answer within {_float_env(ENV_CONNECT_S, 60):g} s")
-    if errors:
-        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-        first = str(errors[0]).strip().splitlines()[0] if str(errors[0]).strip() else ""
-        raise Unavailable(f"{where} could not be used ({type(errors[0]).__name__}: {first[:200]})")
-    _connected.update(owner=thread, release=release)
-    atexit.register(shutdown)
-
-
-def shutdown() -> None:
-    """Disconnect (and stop a local instance started here); safe to call twice."""
-    with _lock:
-        try:
-            import ray
-
-            if ray.is_initialized():
-                ray.shutdown()
-        except ImportError:
-            pass
-        release = _connected.pop("release", None)
-        if release is not None:
-            release.set()
-        _connected.clear()

@@ -292,6 +292,12 @@ def test_beyond_the_cap_jobs_wait_in_line_and_start_in_order():
     assert manager.running() == [] and manager.waiting() == []
 
 
+def test_a_job_never_submitted_ends_at_once_when_stopped():
+    job = Job(lambda ctx: 1, name="refused")  # e.g. the line was full: it never started
+    job.stop()
+    assert job.join(0) and job.status == STOPPED and job.result is None
+
+
 def test_only_a_full_line_answers_busy():
     release = threading.Event()
     manager = JobManager(max_jobs=1, max_queue=1)
