@@ -21,8 +21,9 @@ ENV_WORKING_DIR = "LSTMLAB_RAY_WORKING_DIR"  # "0": the cluster's nodes have thi
 LOCAL_OBJECT_STORE = 200 * 2**20  # bytes: results pass through it once, models are small
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: workers import ``core`` from here
 LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}
-# a cluster's copy of the checkout leaves out what workers never need
-WORKING_DIR_EXCLUDES = [".git", ".venv", "runs", "artifacts", "tests", "bench", ".cache"]
+# a cluster's copy of the checkout leaves out what workers never need (gitignore patterns:
+# anchored at the root, so that "runs" does not also drop core/runs)
+WORKING_DIR_EXCLUDES = ["/.git", "/.venv", "/runs", "/artifacts", "/tests", "/bench", "/.cache"]
 
 
 class Unavailable(RuntimeError):
