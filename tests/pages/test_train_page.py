@@ -205,6 +205,7 @@ def test_a_full_server_puts_the_job_in_line_with_its_place_and_a_cancel(app):
         texts = [shown(p.proto.text) for p in at.get("progress")]
         place = "1st in line: it starts when a training slot frees up"
         assert any(t.endswith(place) for t in texts), texts
+        assert any("your job waits in line" in shown(m.value) for m in at.markdown)
         assert at.sidebar.button(key=f"sidebar-cancel-{job.id}").label == "Cancel"
         release.set()  # a slot frees: the job in line starts and trains to the end
         assert job.join(120) and job.status == "done"
