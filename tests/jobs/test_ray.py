@@ -194,3 +194,17 @@ def test_where_a_job_runs_reads_plainly():
     assert (
         queue_words({"queue_position": 2}) == "2nd in line: it starts when a training slot frees up"
     )
+
+
+def test_a_cluster_gets_all_of_core_and_none_of_the_runs_or_tests():
+    # Ray's own matcher for working_dir excludes (private, but the one that decides)
+    from ray._private.runtime_env.packaging import _get_excludes
+
+    from core.jobs.ray_connect import ROOT, WORKING_DIR_EXCLUDES
+
+    excluded = _get_excludes(ROOT, WORKING_DIR_EXCLUDES)
+    shipped = [p for p in (ROOT / "core").rglob("*.py") if not excluded(p)]
+    assert len(shipped) == len(list((ROOT / "core").rglob("*.py"))) > 50
+    assert (ROOT / "core" / "runs" / "store.py") in shipped  # "runs" once dropped core/runs
+    for left_out in ("runs/x/payload.pt", "tests/conftest.py", ".venv/bin/python", "bench/a.py"):
+        assert excluded(ROOT / left_out), left_out
