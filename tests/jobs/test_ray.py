@@ -17,6 +17,7 @@ from ray import cloudpickle
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import synthetic
+from core.jobs import ray_backend
 from core.jobs.backends import make_manager
 from core.jobs.ray_backend import capacity_of, explain_ray_error, gpu_share, job_options
 from core.jobs.threads import DONE, FAILED, STOPPED, JobManager, training_job
@@ -71,7 +72,7 @@ def test_the_same_job_gives_the_same_run_on_threads_and_on_ray_and_is_saved_here
     # it really ran in another process, and said where
     assert b["backend"] == "ray" and b["where"]["pid"] not in (None, os.getpid())
     assert b["where"]["node"] and b["where"]["host"] == socket.gethostname()
-    assert b["device"]["type"] == "cpu"
+    assert b["device"]["type"] == "cpu" and b["where"]["gpus"] == []  # no GPU asked, none seen
     assert b["threads"] == 1
     for ha, hb in zip(a["history"], b["history"], strict=True):
         assert ha["train_loss"] == pytest.approx(hb["train_loss"], rel=1e-5)
@@ -208,3 +209,16 @@ def test_a_cluster_gets_all_of_core_and_none_of_the_runs_or_tests():
     assert (ROOT / "core" / "runs" / "store.py") in shipped  # "runs" once dropped core/runs
     for left_out in ("runs/x/payload.pt", "tests/conftest.py", ".venv/bin/python", "bench/a.py"):
         assert excluded(ROOT / left_out), left_out
+
+
+def test_results_of_a_gpu_worker_pickle_through_the_cpu_pickler(monkeypatch):
+    # on a worker with a GPU, ``dumps`` moves every CUDA tensor to the CPU on the way out (the
+    # server may have no GPU); here (no GPU) its pickler runs on CPU tensors, which it keeps
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    model = torch.nn.LSTM(3, 4)
+    out = ray_backend.loads(ray_backend.dumps({"model": model, "w": torch.arange(5.0)}))
+    assert torch.equal(out["w"], torch.arange(5.0))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(out["model"].parameters(), model.parameters(), strict=True)
+    )
