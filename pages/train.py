@@ -101,6 +101,14 @@ start = left.button(
     key="trainbtn-start",
     width="stretch",
 )
+
+
+def busy_words(job) -> str:
+    if job.status == "queued":
+        return " · your job waits in line: cancel it to start another"
+    return " · a job is running: stop it to start another"
+
+
 if ready:
     model_cfg, train_cfg = configs
     n = parameter_count(
@@ -109,7 +117,7 @@ if ready:
     right.markdown(
         f"**{n:,} trainable parameters** · {train_cfg.epochs} epochs of "
         f"{-(-counts['train'] // train_cfg.batch_size):,} batches"
-        + (" · a job is running: stop it to start another" if running else "")
+        + (busy_words(job) if running else "")
     )
     if start:
         job = jobs.start_job(

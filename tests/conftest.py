@@ -74,6 +74,18 @@ def _fresh_streamlit_caches():
     stop_all(timeout=30)
 
 
+@pytest.fixture(scope="session")
+def ray_local():
+    """ONE real local Ray instance for the whole test session (2 CPUs, loopback only), started
+    the way the app starts it (``core.jobs.ray_connect.connect``) and shut down at the end;
+    yields the backend. No test mocks Ray."""
+    from core.jobs import ray_connect
+
+    backend = ray_connect.connect(address="", num_cpus=2)
+    yield backend
+    ray_connect.shutdown()
+
+
 # Deadlines, not durations: every wait below returns as soon as its condition holds, so a
 # generous deadline costs nothing when the suite passes and keeps a loaded machine green.
 APPTEST_RUN_S = 300  # one script run of a page (AppTest's default_timeout)

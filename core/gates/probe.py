@@ -79,6 +79,16 @@ class GateRecording:
         self._snaps: list[Snapshot] = []
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:  # pickles (to and from a Ray worker) without its lock
+        with self._lock:
+            state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def add(self, snap: Snapshot) -> None:
         """Append; beyond the cap, double the stride and keep epochs that are multiples of it."""
         with self._lock:

@@ -1,254 +1,63 @@
-"""Background jobs that never touch the UI.
+"""The thread backend and the trainer's progress: what every job of this process uses.
 
-A :class:`Job` runs a function on its own thread. The function receives a
-:class:`JobContext`: it checks ``ctx.stop_event`` (the trainer does, every
-batch) and publishes progress with ``ctx.publish(...)``. The UI polls
-``job.snapshot()``, a copy taken under a lock, so the page can redraw as often
-as it likes without ever blocking or being blocked by training.
-
-A :class:`JobManager` caps how many jobs run at once across every session of the
-server; ``submit`` raises :class:`Busy` with a message for the user beyond it.
+A :class:`~core.jobs.job.Job` run by :class:`JobManager` with its default
+:class:`~core.jobs.queue.ThreadBackend` trains on a thread of the server process (the
+embedded default); ``core.jobs.ray_backend`` runs the same jobs in Ray workers. The names
+below are re-exported so that tasks, pages and tests import jobs from one place whichever
+backend runs them.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import threading
 import time
-import traceback
-import uuid
-import weakref
 from collections.abc import Callable
 from typing import Any
 
-import torch
-
+from core.jobs.job import (
+    BY_USER,
+    CANCELLED_WORDS,
+    DISCONNECTED,
+    DONE,
+    FAILED,
+    FINISHED,
+    MAX_HISTORY,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    Busy,
+    Job,
+    JobContext,
+    disconnected_message,
+    explain_error,
+    stop_all,
+)
+from core.jobs.queue import JobManager, ThreadBackend
 from core.training.device import configure_threads, describe_device
 from core.training.trainer import USER_STOPPED, Callback, FitResult, Trainer
 
-QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
-FINISHED = (DONE, STOPPED, FAILED)
-MAX_HISTORY = 5000  # epochs kept in a snapshot: bounded memory per session
-# why a job was asked to stop: its user pressed Stop, or its browser went away for good
-BY_USER, DISCONNECTED = "user", "disconnected"
-_DISCONNECTED_WORDS = "stopped because the browser disconnected"
-
-
-def disconnected_message(message: str) -> str:
-    """The stop message of a job whose browser went away: nobody pressed Stop."""
-    if message.startswith(_DISCONNECTED_WORDS):
-        return message
-    if message.startswith("stopped by the user"):
-        return _DISCONNECTED_WORDS + message[len("stopped by the user") :]
-    if message.startswith("stopped"):
-        return _DISCONNECTED_WORDS + message[len("stopped") :]
-    return _DISCONNECTED_WORDS + (f"; {message}" if message else "")
-
-
-class Busy(RuntimeError):
-    """The server already runs as many jobs as it allows."""
-
-
-def explain_error(exc: BaseException) -> str:
-    """A sentence a user can act on, for errors raised inside a job."""
-    if isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower():
-        return (
-            "the device ran out of memory. Try a smaller batch size, hidden size, "
-            "number of layers or lookback window"
-        )
-    if isinstance(exc, (ValueError, KeyError)):
-        return str(exc).strip("'\"")
-    if isinstance(exc, OSError):
-        return f"a file or disk operation failed ({exc.strerror or exc}); check free disk space"
-    return f"{type(exc).__name__}: {exc}"
-
-
-class JobContext:
-    """What a job's function sees: the stop flag and a way to publish progress."""
-
-    def __init__(self, job: Job):
-        self._job = job
-        self.stop_event = job.stop_event
-
-    @property
-    def should_stop(self) -> bool:
-        return self.stop_event.is_set()
-
-    @property
-    def stop_cause(self) -> str | None:
-        """Why the job was asked to stop (BY_USER, DISCONNECTED), None while it was not."""
-        return self._job.stop_cause
-
-    @property
-    def name(self) -> str:
-        """The job's display name (e.g. to name a saved run)."""
-        return self._job.name
-
-    def publish(self, **progress: Any) -> None:
-        """Merge progress fields into the job's shared state (copied, under the lock)."""
-        self._job._publish(progress)
-
-    def append(self, key: str, item: Any, limit: int = MAX_HISTORY) -> None:
-        """Append to a list field, keeping at most ``limit`` items."""
-        self._job._append(key, item, limit)
-
-
-_LIVE: weakref.WeakSet[Job] = weakref.WeakSet()  # every job of this process not yet collected
-
-
-def stop_all(timeout: float = 10.0) -> int:
-    """Stop every running job of the process and wait for them (server shutdown, tests)."""
-    running = [job for job in list(_LIVE) if not job.done]
-    for job in running:
-        job.stop()
-    deadline = time.time() + timeout
-    for job in running:
-        job.join(max(0.0, deadline - time.time()))
-    return len(running)
-
-
-class Job:
-    """One unit of background work with a thread-safe progress snapshot."""
-
-    def __init__(
-        self,
-        fn: Callable[[JobContext], Any],
-        name: str = "job",
-        kind: str = "train",
-        meta: dict | None = None,
-    ):
-        self.id = uuid.uuid4().hex[:8]
-        self.name = name
-        self.kind = kind
-        self.meta = dict(meta or {})
-        self.stop_event = threading.Event()
-        self._fn = fn
-        self._lock = threading.Lock()
-        self._state: dict[str, Any] = {"status": QUEUED, "message": "", "history": []}
-        self._result: Any = None
-        self._thread: threading.Thread | None = None
-        self._release: Callable[[], None] | None = None
-        self.stop_cause: str | None = None  # BY_USER or DISCONNECTED, once asked to stop
-        self.created = time.time()
-        self.started: float | None = None
-        self.finished: float | None = None
-        _LIVE.add(self)
-
-    # -- worker side --------------------------------------------------------------------------
-    def _publish(self, progress: dict) -> None:
-        progress = copy.deepcopy(progress)
-        with self._lock:
-            self._state.update(progress)
-
-    def _append(self, key: str, item: Any, limit: int) -> None:
-        item = copy.deepcopy(item)
-        with self._lock:
-            items = self._state.setdefault(key, [])
-            items.append(item)
-            if len(items) > limit:
-                del items[: len(items) - limit]
-
-    def _main(self) -> None:
-        self.started = time.time()
-        self._publish({"status": RUNNING})
-        try:
-            result = self._fn(JobContext(self))
-            with self._lock:
-                self._result = result
-                if self._state.get("status") == RUNNING:
-                    self._state["status"] = STOPPED if self.stop_event.is_set() else DONE
-                if self._state["status"] == STOPPED and self.stop_cause == DISCONNECTED:
-                    self._state["message"] = disconnected_message(self._state["message"])
-        except BaseException as exc:  # everything is reported, nothing escapes the thread
-            with self._lock:
-                self._state["status"] = FAILED
-                self._state["message"] = explain_error(exc)
-                self._state["traceback"] = traceback.format_exc(limit=8)
-        finally:
-            self.finished = time.time()
-            if self._release is not None:
-                self._release()
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-
-    # -- UI side ------------------------------------------------------------------------------
-    def start(self, release: Callable[[], None] | None = None) -> Job:
-        self._release = release
-        self._thread = threading.Thread(
-            target=self._main, name=f"lstmlab-{self.kind}-{self.id}", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self, cause: str = BY_USER) -> None:
-        """Ask the job to stop; it finishes its current batch and keeps its last epoch.
-
-        ``cause`` (BY_USER or DISCONNECTED) words the final message; the first one counts.
-        """
-        with self._lock:
-            if self.stop_cause is None:
-                self.stop_cause = cause
-                self._state["stop_cause"] = cause
-        self.stop_event.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self.done
-
-    @property
-    def status(self) -> str:
-        with self._lock:
-            return self._state["status"]
-
-    @property
-    def done(self) -> bool:
-        return self.status in FINISHED
-
-    @property
-    def result(self) -> Any:
-        with self._lock:
-            return self._result
-
-    def snapshot(self) -> dict:
-        """A deep copy of the progress, safe to read and draw while the job runs."""
-        with self._lock:
-            snap = copy.deepcopy(self._state)
-        now = self.finished or time.time()
-        snap["elapsed"] = (now - self.started) if self.started else 0.0
-        snap.update(id=self.id, name=self.name, kind=self.kind, meta=dict(self.meta))
-        return snap
-
-
-class JobManager:
-    """Caps concurrent jobs across the whole server (every session shares one manager)."""
-
-    def __init__(self, max_jobs: int = 2):
-        self.max_jobs = max_jobs
-        self._lock = threading.Lock()
-        self._running: dict[str, Job] = {}
-
-    def running(self) -> list[Job]:
-        with self._lock:
-            return list(self._running.values())
-
-    def submit(self, job: Job) -> Job:
-        """Start the job, or raise Busy when the cap is reached."""
-        with self._lock:
-            if len(self._running) >= self.max_jobs:
-                n = len(self._running)
-                raise Busy(
-                    f"busy: {n} training job{'s are' if n != 1 else ' is'} running on this "
-                    f"server (the limit is {self.max_jobs}); try again shortly"
-                )
-            self._running[job.id] = job
-
-        def release() -> None:
-            with self._lock:
-                self._running.pop(job.id, None)
-
-        return job.start(release=release)
+__all__ = [
+    "BY_USER",
+    "CANCELLED_WORDS",
+    "DISCONNECTED",
+    "DONE",
+    "FAILED",
+    "FINISHED",
+    "MAX_HISTORY",
+    "QUEUED",
+    "RUNNING",
+    "STOPPED",
+    "Busy",
+    "Job",
+    "JobContext",
+    "JobManager",
+    "ProgressCallback",
+    "ThreadBackend",
+    "disconnected_message",
+    "explain_error",
+    "stop_all",
+    "training_job",
+]
 
 
 # -- trainer -> job progress -------------------------------------------------------------------
@@ -332,4 +141,5 @@ def training_job(
         ctx.publish(threads=n)
         return fn(ctx)
 
-    return Job(run, name=name, kind=kind, meta=meta)
+    # the task's finishing step (saving its run) stays the job's: it runs on the server
+    return Job(run, name=name, kind=kind, meta=meta, finish=getattr(fn, "finish", None))

@@ -1,6 +1,12 @@
 """Save every training run (any kind in core.runs.registry) when its job ends, labelled with
 the browser session.
 
+Saving is a job's *finishing step*: a :class:`Task` is the function a job runs (anywhere: a
+thread of the server or a Ray worker on another machine) plus ``finish(result, ctx)``, which
+the job runs on the server with the returned run, so workers need no shared disk. The
+:class:`AutoSave` travels with the task to the worker (its checkpoint keeper fills there) and
+comes back with the result.
+
 core never imports streamlit: the UI registers how to read the session id with
 :func:`set_session_provider`; :class:`AutoSave` reads it when the job is *created* (in the
 page's script thread), since the job's own thread has no session.
@@ -81,6 +87,27 @@ class AutoSave:
             return None
         ctx.publish(saved_run=result.info.id, save_notice=result.message)
         return result
+
+    def finish_job(self, run: Any, ctx: Any) -> SaveResult | None:
+        """A job's finishing step: save the run under its default name."""
+        return self.finish(run, ctx)
+
+    def finish_named(self, run: Any, ctx: Any) -> SaveResult | None:
+        """A job's finishing step: save the run under the job's name."""
+        return self.finish(run, ctx, name=getattr(ctx, "name", None))
+
+
+class Task:
+    """A job function (``task(ctx)``) and the step that finishes its result on the server.
+
+    ``core.jobs.Job`` picks ``finish`` up; both must pickle (cloudpickle) for Ray."""
+
+    def __init__(self, run: Callable[[Any], Any], finish: Callable[[Any, Any], Any] | None = None):
+        self.run = run
+        self.finish = finish
+
+    def __call__(self, ctx: Any) -> Any:
+        return self.run(ctx)
 
 
 def _why(e: BaseException) -> str:

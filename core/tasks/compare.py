@@ -13,7 +13,7 @@ from core.compare.sweep import SweepResult, sweep
 from core.compare.training import CompareResult, compare
 from core.config import TrainConfig
 from core.runs.kinds.compare import summarize
-from core.tasks.autosave import AutoSave
+from core.tasks.autosave import AutoSave, Task
 
 
 def compare_job(
@@ -43,13 +43,15 @@ def compare_job(
             message=f"compared {len(result.results)} architecture(s) in "
             f"{result.seconds:.1f} s" + (" (stopped)" if result.stopped else "")
         )
+        return result
+
+    def finish(result: CompareResult, ctx) -> None:  # on the server, after the job
         summary = summarize(result)
         autosave.finish(summary, ctx)
         if "saved_run_id" in summary.extras:
             result.extras["saved_run_id"] = summary.extras["saved_run_id"]
-        return result
 
-    return task_fn
+    return Task(task_fn, finish=finish)
 
 
 def sweep_job(

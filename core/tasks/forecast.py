@@ -1,5 +1,5 @@
 """The forecaster's job: build the windows and the model inside the job, train with progress
-and gate probes, save the run when it ends."""
+and gate probes; the run is saved on the server when the job ends."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from core.data import Dataset
 from core.forecast.run import ForecastRun, build_run, train_run
 from core.gates.probe import attach_probe
 from core.jobs.threads import ProgressCallback
-from core.tasks.autosave import AutoSave
+from core.tasks.autosave import AutoSave, Task
 from core.training.trainer import Callback
 
 
@@ -28,8 +28,9 @@ def forecast_task(
 
     The windows and the model are built inside the job, so bad data or settings
     surface as the job's error message instead of blocking the page. When the job ends
-    the run is saved to ``store`` (a ``core.runs.store.RunStore``; "default" = the runs folder,
-    None = not saved); a failed save is published as ``save_warning``, the run is kept.
+    (its ``finish`` step, run on the server) the run is saved to ``store`` (a
+    ``core.runs.store.RunStore``; "default" = the runs folder, None = not saved); a failed save is
+    published as ``save_warning``, the run is kept.
     """
 
     autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
@@ -44,8 +45,6 @@ def forecast_task(
         )
         probe = attach_probe(run, ctx.publish)  # gates of a fixed window, every epoch
         cbs = [ProgressCallback(ctx), probe, *callbacks, *autosave.callbacks()]
-        run = train_run(run, cbs, ctx.stop_event)
-        autosave.finish(run, ctx, name=getattr(ctx, "name", None))
-        return run
+        return train_run(run, cbs, ctx.stop_event)
 
-    return task
+    return Task(task, finish=autosave.finish_named)  # saved on the server, named as the job

@@ -21,6 +21,7 @@ import torch
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset
 from core.forecast.run import ForecastRun
+from core.tasks.autosave import Task
 from core.tasks.forecast import forecast_task
 from core.training.trainer import DIVERGED, USER_STOPPED, Callback
 
@@ -59,7 +60,7 @@ def live_task(
                 return None
         return result
 
-    return run
+    return Task(run, finish=task.finish)  # nothing to save when it returns None
 
 
 def out_of_range_share(run: ForecastRun, span: str) -> float:

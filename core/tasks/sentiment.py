@@ -1,4 +1,5 @@
-"""The sentiment classifier's job: baselines first, then training; save the run when it ends."""
+"""The sentiment classifier's job: baselines first, then training; the run is saved on the
+server when it ends."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.sentiment.train import (
     build_run,
     train_run,
 )
-from core.tasks.autosave import AutoSave
+from core.tasks.autosave import AutoSave, Task
 
 
 def sentiment_task(
@@ -46,8 +47,6 @@ def sentiment_task(
         )
         run.results = baseline_scores(run)
         ctx.publish(baselines={k: v["accuracy"] for k, v in run.results.items()})
-        run = train_run(run, [ProgressCallback(ctx)], ctx.stop_event)
-        autosave.finish(run, ctx)
-        return run
+        return train_run(run, [ProgressCallback(ctx)], ctx.stop_event)
 
-    return task
+    return Task(task, finish=autosave.finish_job)  # saved on the server

@@ -1,10 +1,11 @@
-"""The character model's job: build and train in the background, save the run when it ends."""
+"""The character model's job: build and train in the background; the run is saved on the
+server when it ends."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from core.tasks.autosave import AutoSave
+from core.tasks.autosave import AutoSave, Task
 from core.text.corpus import Corpus
 from core.text.model import CharModelConfig, CharTrainConfig
 from core.text.train import TextRun, build_text_run, fit_text
@@ -28,8 +29,6 @@ def text_task(
 
     def task(ctx) -> TextRun:
         run, train_ids, val_ids = build_text_run(corpus, model_cfg, train_cfg)
-        run = fit_text(run, train_ids, val_ids, ctx)
-        autosave.finish(run, ctx)
-        return run
+        return fit_text(run, train_ids, val_ids, ctx)
 
-    return task
+    return Task(task, finish=autosave.finish_job)  # saved on the server

@@ -1,7 +1,8 @@
-"""The per-session holder of background jobs, the server-wide cap, and the sidebar status.
+"""The per-session holder of background jobs, the server-wide manager (its backend and its
+waiting line), and the sidebar status.
 
-Jobs themselves (``core.jobs.threads``) never call Streamlit; this module is the only
-place where jobs meet the UI.
+Jobs themselves (``core.jobs``) never call Streamlit; this module is the only place where jobs
+meet the UI. The backend (threads or Ray) is chosen once per server by ``LSTMLAB_BACKEND``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,23 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.jobs.threads import DISCONNECTED, FAILED, FINISHED, Busy, Job, JobManager, training_job
+from core.jobs.backends import make_manager
+from core.jobs.threads import (
+    DISCONNECTED,
+    FAILED,
+    FINISHED,
+    QUEUED,
+    Busy,
+    Job,
+    JobManager,
+    training_job,
+)
 from dashboard.common.safe_text import md_escape
 
 HOLDER_KEY = "_lstmlab_jobs"
 # a job whose browser is gone this long is stopped: longer than the reconnect window
 # (server.disconnectedSessionTTL, 120 s by default) so a brief drop loses nothing
 ORPHAN_GRACE_S = float(os.environ.get("LSTMLAB_ORPHAN_GRACE_S", "180"))
-MAX_JOBS = int(os.environ.get("LSTMLAB_MAX_JOBS", "2"))
 # the sidebar polls its jobs this often, and only while one runs: an idle session costs
 # the server nothing between clicks (issue 20: idle sessions polling every second, each
 # rerun followed by a full garbage collection, starved the server at five users)
@@ -68,8 +78,10 @@ class SessionJobs:
 
 @st.cache_resource(show_spinner=False)
 def manager() -> JobManager:
-    """One manager for the whole server: the cap on concurrent jobs is global."""
-    return JobManager(max_jobs=MAX_JOBS)
+    """One manager for the whole server: the cap on concurrent jobs and the line are global.
+    Its backend comes from ``LSTMLAB_BACKEND``; when Ray cannot be used it runs on threads and
+    its ``notice`` says why."""
+    return make_manager()
 
 
 class _Presence:
@@ -108,7 +120,9 @@ def holder() -> SessionJobs:
 def start_job(
     kind: str, fn: Callable, name: str, result_key: str, meta: dict | None = None
 ) -> Job | None:
-    """Start a training job for this session; shows a message and returns None when busy.
+    """Start a training job for this session, or put it in the server's line when every slot
+    is taken (the page and the sidebar show its place); returns None (with a message) only
+    when the line itself is full.
 
     When the job ends, its result is stored in ``st.session_state[result_key]``.
     """
@@ -120,9 +134,11 @@ def start_job(
     job = training_job(fn, name=name, kind=kind, meta={**(meta or {}), "result_key": result_key})
     try:
         manager().submit(job)
-    except Busy as e:
+    except Busy as e:  # only a full waiting line refuses
         st.warning(str(e).capitalize() + ".", icon=":material/hourglass_top:")
         return None
+    if job.status == QUEUED:
+        st.toast(queue_words(job.snapshot()).capitalize(), icon=":material/hourglass_top:")
     h.jobs[kind] = job
     h.collected.discard(job.id)
     return job
@@ -161,8 +177,12 @@ def progress_or_failure(
             bar, button = st.columns(list(widths), vertical_alignment="center")
         else:
             bar = button = st  # the page itself, as before columns were asked for
-        bar.progress(min(fraction, 1.0), text=text)
-        if button.button(stop_label, key=stop_key, icon=":material/stop:"):
+        queued = snap.get("status") == QUEUED
+        bar.progress(
+            0.0 if queued else min(fraction, 1.0), text=queue_words(snap) if queued else text
+        )
+        label = "Cancel" if queued else stop_label
+        if button.button(label, key=stop_key, icon=":material/stop:"):
             job.stop()
     elif snap["status"] == FAILED:
         st.error(failed.format(md_escape(snap.get("message"))), icon=":material/error:")
@@ -188,6 +208,34 @@ KIND_PAGES = {"train": "train.py", "stocks": "stocks.py", "compare": "compare.py
               "text": "text.py", "sentiment": "sentiment.py"}  # fmt: skip
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def queue_words(snap: dict) -> str:
+    """A waiting job's place: "2nd in line: it starts when a training slot frees up"."""
+    pos = snap.get("queue_position")
+    place = f"{ordinal(pos)} in line" if pos else "waiting in line"
+    return f"{place}: it starts when a training slot frees up"
+
+
+def where_words(snap: dict) -> str:
+    """Where a running job trains: "on this server · cpu", "on node 10.0.0.7 (box) · GPU"."""
+    where = snap.get("where") or {}
+    dev = snap.get("device") or {}
+    device = "GPU" if dev.get("type") == "cuda" else dev.get("type")
+    on = f" · {device}" if device else ""  # known once training began
+    if snap.get("backend") != "ray":
+        return f"on this server{on}"
+    node, host = where.get("node"), where.get("host")
+    if not where.get("pid"):
+        return "on a Ray worker (starting)"
+    named = f"{node} ({host})" if host and host != node else f"{node}"
+    return f"on node {named}{on}"
+
+
 def progress_words(snap: dict) -> str:
     """ "starting…" until the job knows its epochs, then the epoch and, once known, the ETA."""
     epochs = snap.get("epochs") or 0
@@ -202,6 +250,8 @@ def sidebar_status() -> None:
     """Shown on every page: what this session's jobs are doing; it polls only while one runs."""
     h = holder()
     h.sidebar_polls = bool(h.active())
+    if manager().notice:
+        st.caption(f":material/warning: {md_escape(manager().notice)}.")
     st.fragment(run_every=SIDEBAR_POLL_S if h.sidebar_polls else None)(_sidebar_body)()
 
 
@@ -226,7 +276,12 @@ def _sidebar_body() -> None:
         epochs = snap.get("epochs") or 0
         epoch = snap.get("epoch") or 0
         label = f"**{KIND_WORDS.get(kind, kind)}** · {md_escape(snap['name'])}"
-        if status in FINISHED:
+        if status == QUEUED:
+            st.progress(0.0, text=f"{label}: {queue_words(snap)}")
+            if st.button("Cancel", key=f"sidebar-cancel-{job.id}", icon=":material/close:"):
+                job.stop()
+                st.rerun(scope="app")
+        elif status in FINISHED:
             icon = {  # material icons: emoji need a font the server's browser may lack
                 "done": ":material/check_circle:",
                 "stopped": ":material/stop_circle:",
@@ -241,13 +296,22 @@ def _sidebar_body() -> None:
                 / max(epochs, 1),
             )
             st.progress(frac, text=f"{label}: {progress_words(snap)}")
+            st.caption(md_escape(where_words(snap)))
             if kind in KIND_PAGES:  # its page has the one Stop button
                 st.page_link(
                     f"../pages/{KIND_PAGES[kind]}",
                     label=f"Watch or stop it on {KIND_WORDS[kind]}",
                     icon=":material/arrow_forward:",
                 )
-    n = len(manager().running())
+    server_caption()
+
+
+def server_caption() -> None:
+    """The backend, its slots in use and its line; why Ray is not used when it was asked for."""
+    m = manager()
+    n, waiting = len(m.running()), len(m.waiting())
+    line = f" · {waiting} waiting" if waiting else ""
     st.caption(
-        f"Server: {n} of {manager().max_jobs} job slots in use · {time.strftime('%H:%M:%S')}"
+        f"Server: {m.backend.describe()} · {n} of {m.max_jobs} job slots in use{line} · "
+        f"{time.strftime('%H:%M:%S')}"
     )

@@ -8,9 +8,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.forecast.run import ForecastRun
-from core.jobs.threads import DONE, FAILED, FINISHED, STOPPED, Job
+from core.jobs.threads import DONE, FAILED, FINISHED, QUEUED, STOPPED, Job
 from core.training.trainer import DIVERGED
 from dashboard.common.figures import loss_figure
+from dashboard.common.jobs import queue_words, where_words
 from dashboard.common.safe_text import md_escape
 from dashboard.common.ui import metric_row
 from dashboard.runs import notes as runs_notes
@@ -54,6 +55,12 @@ def live_panel(job: Job, snap: dict) -> None:
     frac = min(1.0, (max(epoch - 1, 0) + batch / n_batches) / max(epochs, 1)) if batch else 0.0
     frac = max(frac, len(history) / max(epochs, 1))
     c = st.columns([5, 1])
+    if snap["status"] == QUEUED:  # every slot of the server is taken: its place in line
+        c[0].progress(0.0, text=f"**{md_escape(snap['name'])}**: {queue_words(snap)}")
+        if c[1].button("Cancel", key="train-live-stop", icon=":material/close:", width="stretch"):
+            job.stop()
+            st.rerun(scope="app")
+        return
     where = f"epoch {epoch} of {epochs}" if epochs else "starting…"
     c[0].progress(frac, text=f"Training **{md_escape(snap['name'])}**: {where}")
     if c[1].button("Stop", key="train-live-stop", icon=":material/stop:", width="stretch"):
@@ -71,7 +78,10 @@ def live_panel(job: Job, snap: dict) -> None:
             "Best val. loss": _fmt_loss(best.get("val_loss")),
         }
     )
-    st.caption(f"Device: {device_line(snap)} · {snap.get('n_params', 0):,} parameters")
+    st.caption(
+        f"Device: {device_line(snap)} · {snap.get('n_params', 0):,} parameters · "
+        f"{md_escape(where_words(snap))}"
+    )
     clip = snap.get("meta", {}).get("clip_norm")
     sig = (snap["id"], len(history), best.get("epoch"))
     cached = st.session_state.get(LIVE_FIGS_KEY)

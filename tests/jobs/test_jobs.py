@@ -269,17 +269,44 @@ def _blocker(release: threading.Event):
     return fn
 
 
-@pytest.mark.parametrize("n_running", [1, 2])
-def test_the_cap_answers_busy_with_the_count(n_running):
+def test_beyond_the_cap_jobs_wait_in_line_and_start_in_order():
+    release = [threading.Event() for _ in range(4)]
+    manager = JobManager(max_jobs=1)
+    jobs = [start(_blocker(r), manager) for r in release]
+    assert jobs[0].status == "running"
+    assert [j.status for j in jobs[1:]] == ["queued"] * 3
+    assert [j.snapshot()["queue_position"] for j in jobs[1:]] == [1, 2, 3]
+    jobs[2].stop()  # cancelled while waiting: it never starts, the ones behind move up
+    assert jobs[2].join(5) and jobs[2].status == STOPPED
+    assert jobs[2].snapshot()["message"] == "cancelled while waiting in line: it never started"
+    assert jobs[2].snapshot()["elapsed"] == 0.0
+    assert jobs[3].snapshot()["queue_position"] == 2 and manager.waiting() == [jobs[1], jobs[3]]
+    release[0].set()  # the slot frees: the first in line starts, first in first out
+    assert jobs[0].join(60)
+    wait_for(lambda: jobs[1].status == "running")
+    assert jobs[3].status == "queued" and jobs[3].snapshot()["queue_position"] == 1
+    release[1].set()
+    release[3].set()
+    assert jobs[1].join(60) and jobs[3].join(60)
+    assert [j.status for j in jobs] == [DONE, DONE, STOPPED, DONE]
+    assert manager.running() == [] and manager.waiting() == []
+
+
+def test_a_job_never_submitted_ends_at_once_when_stopped():
+    job = Job(lambda ctx: 1, name="refused")  # e.g. the line was full: it never started
+    job.stop()
+    assert job.join(0) and job.status == STOPPED and job.result is None
+
+
+def test_only_a_full_line_answers_busy():
     release = threading.Event()
-    manager = JobManager(max_jobs=n_running)
-    jobs = [start(_blocker(release), manager) for _ in range(n_running)]
+    manager = JobManager(max_jobs=1, max_queue=1)
+    jobs = [start(_blocker(release), manager) for _ in range(2)]
     with pytest.raises(Busy) as err:
         start(_blocker(release), manager)
-    plural = "jobs are" if n_running > 1 else "job is"
     assert str(err.value) == (
-        f"busy: {n_running} training {plural} running on this server (the limit is "
-        f"{n_running}); try again shortly"
+        "the server is full: 1 running and 1 waiting in line (the most it keeps); try again in "
+        "a few minutes"
     )
     release.set()
     for j in jobs:

@@ -1,4 +1,4 @@
-"""The Train page in Streamlit's AppTest: settings, a real short run, stop, errors, busy."""
+"""The Train page in AppTest: settings, a real short run, stop, errors, the waiting line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import threading
 
 import pytest
-from conftest import errors_of, poll, run_page, shown, wait_until
+from conftest import errors_of, poll, run_page, shown
 
 from core.config import ModelConfig
 from core.models.recurrent import RecurrentForecaster, count_parameters
@@ -188,31 +188,41 @@ def test_a_failed_job_keeps_the_earlier_run(app):
     assert at.subheader[-1].value == "Current run"
 
 
-def test_a_full_server_answers_busy(app):
+def test_a_full_server_puts_the_job_in_line_with_its_place_and_a_cancel(app):
     from core.jobs.threads import Job
     from dashboard.common.jobs import manager
 
     at = sine_page(app)
     release = threading.Event()
     others = [
-        manager().submit(Job(lambda ctx: release.wait(30), name=f"other tab {i}"))
+        manager().submit(Job(lambda ctx: release.wait(60), name=f"other tab {i}"))
         for i in range(manager().max_jobs)
     ]
     try:
         at.button(key="trainbtn-start").click().run()
-        n = manager().max_jobs
-        are = "jobs are" if n != 1 else "job is"
-        assert shown(at.warning[0].value) == (
-            f"Busy: {n} training {are} running on this server (the limit is {n}); "
-            "try again shortly."
-        )
-        assert "run" not in at.session_state and not errors_of(at)
+        job = train_job(at)
+        assert job is not None and job.status == "queued" and not errors_of(at)
+        texts = [shown(p.proto.text) for p in at.get("progress")]
+        place = "1st in line: it starts when a training slot frees up"
+        assert any(t.endswith(place) for t in texts), texts
+        assert any("your job waits in line" in shown(m.value) for m in at.markdown)
+        assert at.sidebar.button(key=f"sidebar-cancel-{job.id}").label == "Cancel"
+        release.set()  # a slot frees: the job in line starts and trains to the end
+        assert job.join(120) and job.status == "done"
+        at = poll(at, lambda a: "run" in a.session_state)
+        # a second one in line can be cancelled from the sidebar: it never starts
+        release.clear()
+        others = [
+            manager().submit(Job(lambda ctx: release.wait(60), name=f"again {i}"))
+            for i in range(manager().max_jobs)
+        ]
+        at.button(key="trainbtn-start").click().run()
+        second = train_job(at)
+        assert second is not job and second.status == "queued"
+        at.sidebar.button(key=f"sidebar-cancel-{second.id}").click().run()
+        assert second.join(10) and second.status == "stopped"
+        assert second.snapshot()["message"] == "cancelled while waiting in line: it never started"
     finally:
         release.set()
-        for job in others:
-            job.join(60)
-    wait_until(lambda: len(manager().running()) < manager().max_jobs, what="a free slot")
-    at.button(key="trainbtn-start").click().run()  # a slot is free again: it starts
-    assert train_job(at) is not None
-    train_job(at).stop()
-    train_job(at).join(60)
+        for other in others:
+            other.join(60)
