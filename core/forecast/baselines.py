@@ -181,9 +181,9 @@ def stats_forecasts(
             out.failures[name] = MISSING
             continue
         first = int(origins.min()) if len(origins) else 0
-        fit_rows = y[max(0, (fit_end if not refit else first) - max_rows) : (
-            fit_end if not refit else first
-        )]
+        fit_rows = y[
+            max(0, (fit_end if not refit else first) - max_rows) : (fit_end if not refit else first)
+        ]
         problem = fit_problem(fit_rows, m)
         if problem:
             out.failures[name] = problem
@@ -198,7 +198,9 @@ def stats_forecasts(
             out.mean.pop(name, None)
             out.lower.pop(name, None)
             out.upper.pop(name, None)
-            out.failures[name] = f"statsforecast could not fit it: {str(e)[:200] or type(e).__name__}"
+            out.failures[name] = (
+                f"statsforecast could not fit it: {str(e)[:200] or type(e).__name__}"
+            )
     return out
 
 

@@ -106,7 +106,9 @@ def compare_run(
         ),
         "failures": dict(base.failures),
         "notes": dict(base.notes),
-        "seconds": {name: {k_: round(v, 4) for k_, v in s.items()} for name, s in base.seconds.items()},
+        "seconds": {
+            name: {k_: round(v, 4) for k_, v in s.items()} for name, s in base.seconds.items()
+        },
         "spans": {},
         "coverage": {},
         "width": {},
@@ -115,8 +117,10 @@ def compare_run(
     if m_used != m:
         report["notes"]["MASE"] = f"denominator uses m=1: {scale_words}"
     split = np.cumsum([len(forecasts[s][2]) for s in SPANS])[:-1]
-    parts = {name: dict(zip(SPANS, np.split(a, split), strict=True)) for name, a in base.mean.items()}
-    for i, span in enumerate(SPANS):
+    parts = {
+        name: dict(zip(SPANS, np.split(a, split), strict=True)) for name, a in base.mean.items()
+    }
+    for span in SPANS:
         pred, truth, starts = forecasts[span]
         if len(starts) == 0:
             continue
@@ -221,3 +225,17 @@ def metric_rows(report: dict, span: str) -> list[dict]:
     for name, reason in report.get("failures", {}).items():
         rows.append({"method": name, "note": f"not computed: {reason}"})
     return rows
+
+
+EXTRAS_KEY = "baselines"  # run.extras[EXTRAS_KEY]: the report of the run's trained weights
+
+
+def attach_comparison(run, season: int | None = None, levels: tuple[int, ...] = LEVELS) -> dict:
+    """Compute the report and keep it in ``run.extras`` (saved with the run); a failure
+    becomes ``{"error": why}`` there, never an exception: the trained run must survive it."""
+    try:
+        report = compare_run(run, season, levels)
+    except Exception as e:  # bad data for a baseline must not lose the network
+        report = {"error": f"the baselines could not be computed: {e}"}
+    run.extras[EXTRAS_KEY] = report
+    return report

@@ -43,7 +43,7 @@ def live_task(
     callbacks: Sequence[Callback] = (),
 ) -> Callable[[Any], ForecastRun | None]:
     """A ``core.jobs.Job`` function: ``forecast_task`` plus the rules above."""
-    task = forecast_task(dataset, data_cfg, model_cfg, train_cfg, callbacks)
+    task = forecast_task(dataset, data_cfg, model_cfg, train_cfg, callbacks, baselines=True)
 
     def run(ctx) -> ForecastRun | None:
         result = task(ctx)
