@@ -44,8 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--season", type=int, default=None, help="season length (default: from the dates)"
     )
     p.add_argument("--no-baselines", action="store_true", help="skip the baseline comparison")
-    p.add_argument("--store", action=argparse.BooleanOptionalAction, default=None,
-                   help="save the run in the runs folder (default: yes with --csv, no otherwise)")  # fmt: skip
+    p.add_argument(
+        "--store",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="save the run in the runs folder (default: yes with --csv, no otherwise)",
+    )
     p.add_argument("--save", default=None, help="also write a checkpoint to this path")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
