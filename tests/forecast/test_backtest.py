@@ -239,3 +239,21 @@ def test_verdict_says_not_significantly_better_when_it_was_not():
     clearly = summarize(_table(naive_err * 0.92, naive_err), np.arange(50.0), SMALL)
     assert clearly["verdict"]["level"] == "success"
     assert clearly["verdict"]["text"].startswith("The model beat the naive forecast")
+
+
+def test_the_statistical_baselines_never_read_rows_after_their_origin(msft):
+    bt = BacktestConfig(origins=4, refit_every=2, test_rows=60, stat_rows=120)
+    cfg = SMALL.replace(horizon=2)
+    clean = walk_forward(msft, cfg, bt)
+    extra = clean.summary["baselines"]
+    assert extra["season_length"] == 5 and extra["refit_every"] == 2 and not extra["failures"]
+    cols = ["seasonal naive", "AutoETS", "AutoARIMA", "AutoTheta", "AutoETS lower"]
+    origins = clean.table["origin"].drop_duplicates()
+    cut = origins.iloc[2]  # a refit origin: the models are fitted again there
+    noisy = walk_forward(_noise_after(msft, msft.index.get_loc(cut)), cfg, bt)
+    before = clean.table["origin"] <= cut
+    pd.testing.assert_frame_equal(clean.table.loc[before, cols], noisy.table.loc[before, cols])
+    assert not np.allclose(clean.table.loc[~before, "AutoETS"], noisy.table.loc[~before, "AutoETS"])
+    for name in ("seasonal naive", "AutoETS", "AutoARIMA", "AutoTheta"):
+        assert clean.summary["baselines"]["scores"][name]["mae"] > 0
+    assert set(extra["coverage"]) == {"AutoETS", "AutoARIMA", "AutoTheta"}
