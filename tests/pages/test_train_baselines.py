@@ -55,3 +55,14 @@ def test_a_run_on_the_airline_sample_is_compared_with_every_baseline(app, store)
     note = table.loc["seasonal naive", "note"]
     assert "season length 1" in note
     assert any("Season length m=1 (set by you)" in shown(c.value) for c in at.caption)
+
+
+def test_the_runs_table_shows_the_best_method_and_tolerates_older_runs():
+    from dashboard.runs.figures import metrics_table
+
+    report = {"model": "LSTM", "spans": {"test": {"best": "AutoETS",
+              "scores": {"LSTM": {"rel_mae": 1.3}}}}}  # fmt: skip
+    table = metrics_table({"new": {"baselines": report}, "old": {}, "bad": {"baselines": [1]}})
+    assert table.loc[0, "best on test"] == "AutoETS"
+    assert table.loc[0, "MAE / best baseline"] == 1.3
+    assert table.loc[1, "best on test"] is None and table.loc[2, "best on test"] is None
