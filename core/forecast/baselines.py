@@ -50,7 +50,7 @@ SEASONS = (
     ("QE", 4, "quarterly data"),
     ("YS", 1, "yearly data"),
     ("YE", 1, "yearly data"),
-    ("B", 5, "trading days (weekdays)"),
+    ("B", 5, "trading days, weekdays only"),
     ("D", 7, "daily calendar data"),
     ("W", 52, "weekly data"),
     ("h", 24, "hourly data"),

@@ -84,10 +84,11 @@ def panel(run, spans: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame | None, str
                 continue
             table = pd.DataFrame(rows).set_index("method")
             st.dataframe(table.style.format(precision=3, na_rep="–"), width="stretch")
-    m = report["season_length"]
+    m, k = report["season_length"], report["horizon"]
+    steps = "the one-step forecast" if k == 1 else f"all {k} horizon steps pooled"
     st.caption(
-        f"Season length m={m} ({md_escape(report['season_source'])}). All {report['horizon']} "
-        f"horizon step(s) of every window pooled. MASE = MAE / "
+        f"Season length m={m} ({md_escape(report['season_source'])}). Scores: {steps} of "
+        f"every window. MASE = MAE / "
         f"{md_escape(report['mase_denominator'])} ({_fmt(report.get('mase_scale'))}); "
         "MAE / best baseline below 1 beats every baseline. "
         f"{md_escape(report['scheme'][0].upper() + report['scheme'][1:])}."

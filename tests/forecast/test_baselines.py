@@ -59,7 +59,7 @@ def test_mase_by_hand():
         (pd.date_range("2000-01-01", periods=40, freq="MS"), 12, "monthly data"),
         (pd.date_range("2000-01-31", periods=40, freq="ME"), 12, "monthly data"),
         (pd.date_range("2000-01-01", periods=40, freq="QS"), 4, "quarterly data"),
-        (pd.bdate_range("2020-01-01", periods=40), 5, "trading days (weekdays)"),
+        (pd.bdate_range("2020-01-01", periods=40), 5, "trading days, weekdays only"),
         (pd.date_range("2020-01-01", periods=40, freq="D"), 7, "daily calendar data"),
         (pd.date_range("2020-01-01", periods=40, freq="h"), 24, "hourly data"),
         (pd.RangeIndex(40), 1, "no dates, so no calendar season"),
@@ -127,7 +127,7 @@ def test_statistical_forecasts_never_read_rows_after_the_origin(airline):
     origins = np.array([110, 120, 135])
     clean = bl.all_forecasts(airline, origins, 3, 12, 100, refit=2)
     poisoned = airline.copy()
-    poisoned[121:] *= 50  # rows from 121 on: origins 110 and 120 must not change
+    poisoned[120:] *= 50  # the target rows of origin 120 on: origins 110 and 120 unchanged
     dirty = bl.all_forecasts(poisoned, origins, 3, 12, 100, refit=2)
     for name in bl.METHODS:
         np.testing.assert_array_equal(clean.mean[name][:2], dirty.mean[name][:2])
@@ -139,6 +139,7 @@ def test_conformal_radius_is_the_finite_sample_quantile():
     assert conformal_radius(r, 80)[0] == 16.0
     assert conformal_radius(r, 95)[0] == 19.0  # rank ceil(20 * 0.95) = 19
     assert math.isinf(conformal_radius(r[:10], 95)[0])  # rank 11 of 10: no finite radius
+    assert conformal_radius([4.0, 1, 3, 2], 50)[0] == 3.0  # rank ceil(5 / 2) = 3, not 2
     two = np.column_stack([r, 2 * r])
     np.testing.assert_array_equal(conformal_radius(two, 80), [16.0, 32.0])
     lo, hi = conformal_interval(np.array([[0.0, 1.0]]), [16.0, 32.0])

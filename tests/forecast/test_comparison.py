@@ -92,3 +92,20 @@ def test_a_failed_comparison_keeps_the_run(run, monkeypatch):
     finally:
         run.extras.clear()
         run.extras.update(extras)
+
+
+def test_the_report_is_saved_with_the_run_and_comes_back_when_reopened(run, report, tmp_path):
+    from core.runs.kinds import forecaster as kind
+    from core.runs.store import RunStore
+
+    extras = dict(run.extras)
+    run.extras["baselines"] = report
+    try:
+        store = RunStore(tmp_path / "runs")
+        info = kind.save(store, run).info
+        assert store.get(info.id).meta["baselines"]["verdict"] == report["verdict"]
+        back = kind.load(store, info.id)
+        assert back.extras["baselines"] == report
+    finally:
+        run.extras.clear()
+        run.extras.update(extras)
