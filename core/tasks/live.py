@@ -20,6 +20,7 @@ import torch
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset
+from core.forecast.baselines import warm_up as baselines_warm_up
 from core.forecast.run import ForecastRun
 from core.tasks.forecast import forecast_task
 from core.training.trainer import DIVERGED, USER_STOPPED, Callback
@@ -85,3 +86,4 @@ def warm_up() -> None:
     p = torch.zeros(1, requires_grad=True)
     p.sum().backward()
     torch.optim.Adam([p]).step()
+    baselines_warm_up()  # statsforecast's imports and first fits, before the first comparison

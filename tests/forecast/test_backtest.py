@@ -187,6 +187,9 @@ def test_cli_prints_one_json_object(name, capsys):
         assert {"mae", "rmse", "mase", "directional_accuracy"} <= set(out[section])
     assert out["mae_ratio"] == pytest.approx(out["model"]["mae"] / out["naive"]["mae"])
     assert 0 <= out["dm_pvalue"] <= 1 and out["origins"] == 5
+    extra = out["baselines"]  # refitted on the rows up to the origins, same forecast rows
+    assert set(extra["scores"]) == {"seasonal naive", "AutoETS", "AutoARIMA", "AutoTheta"}
+    assert extra["season_length"] == 5 and extra["failures"] == {}
 
 
 def test_cli_bad_file_is_a_clean_error(capsys, tmp_path):
