@@ -12,6 +12,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from core.forecast.baselines import season_length
 from core.forecast.comparison import EXTRAS_KEY, compare_run, metric_rows
 from core.forecast.conformal import LEVELS
 from dashboard.common.safe_text import md_escape
@@ -47,6 +48,8 @@ def controls(run) -> tuple[int | None, int]:
     """Season length (defaults to the one inferred for the run) and interval level."""
     saved = run.extras.get(EXTRAS_KEY)
     inferred = saved.get("season_length") if isinstance(saved, dict) else None
+    if not inferred:  # a run saved before the comparison existed: infer it from its dates
+        inferred = season_length(run.prepared.index)[0]
     if st.session_state.get(SEASON_FOR) is not run:  # a new run: back to its inferred season
         st.session_state[SEASON_FOR] = run
         st.session_state.pop(SEASON_KEY, None)
@@ -55,7 +58,7 @@ def controls(run) -> tuple[int | None, int]:
         "Season length (steps)",
         min_value=1,
         max_value=400,
-        value=int(inferred) if inferred else 1,
+        value=int(inferred),
         key=SEASON_KEY,
         help="Inferred from the dates: monthly 12, quarterly 4, trading days 5, daily 7, "
         "hourly 24; 1 = no season. Used by seasonal naive, AutoETS/ARIMA/Theta and MASE.",
@@ -63,7 +66,7 @@ def controls(run) -> tuple[int | None, int]:
     level = c[1].selectbox(
         "Interval level", LEVELS, index=0, key=LEVEL_KEY, format_func=lambda v: f"{v}%"
     )
-    return (None if inferred and season == inferred else int(season)), int(level)
+    return (None if season == inferred else int(season)), int(level)
 
 
 def panel(run, spans: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame | None, str]:

@@ -66,3 +66,23 @@ def test_the_runs_table_shows_the_best_method_and_tolerates_older_runs():
     assert table.loc[0, "best on test"] == "AutoETS"
     assert table.loc[0, "MAE / best baseline"] == 1.3
     assert table.loc[1, "best on test"] is None and table.loc[2, "best on test"] is None
+
+
+def test_a_run_saved_before_the_comparison_gets_it_when_shown(app):
+    """An older run (no report in its extras) reopened on the Train page: the comparison is
+    computed there, with the season inferred from its dates."""
+    from core.config import DataConfig, ModelConfig, TrainConfig
+    from core.data import load_sample
+    from core.forecast.run import fit_forecaster
+
+    cfg = DataConfig(target="Passengers", lookback=12)
+    run = fit_forecaster(load_sample("airline"), cfg, ModelConfig(hidden_size=4),
+                         TrainConfig(epochs=1))  # fmt: skip
+    assert "baselines" not in run.extras
+    app.session_state["run"] = run
+    at = run_page(app, "train.py")
+    assert not errors_of(at)
+    assert at.number_input(key="train-season").value == 12
+    table = next(d.value for d in at.dataframe if "MAE / best baseline" in d.value.columns)
+    assert "AutoARIMA" in table.index
+    assert any(shown(m.value).startswith("**Verdict.** On the test span") for m in at.markdown)
