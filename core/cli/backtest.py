@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--season", type=int, default=None, help="season length of the baselines "
                    "(default: from the dates, 5 for trading days)")  # fmt: skip
+    p.add_argument("--stat-refit-every", type=int, default=None,
+                   help="refit AutoETS/ARIMA/Theta every k origins (default: with the network; "
+                   "1: at every origin)")  # fmt: skip
     p.add_argument("--no-baselines", action="store_true",
                    help="skip seasonal naive, AutoETS, AutoARIMA and AutoTheta")  # fmt: skip
     p.add_argument("--table", default=None, help="also write the forecast table to this CSV")
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         test_rows=args.test_rows,
         baselines=not args.no_baselines,
         season=args.season,
+        stat_refit_every=args.stat_refit_every,
     )
     result = walk_forward(frame, cfg, bt)
     if args.table:

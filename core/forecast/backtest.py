@@ -44,14 +44,18 @@ class BacktestConfig:
     refit_every: int = 5  # refit the network at every k-th origin (scalers: at every origin)
     test_rows: int = 250  # the test period: the last rows of the series
     ma_window: int = 20  # moving-average baseline window
-    baselines: bool = True  # also seasonal naive, AutoETS, AutoARIMA, AutoTheta (refit per origin)
+    baselines: bool = True  # also seasonal naive, AutoETS, AutoARIMA, AutoTheta
     season: int | None = None  # their season length (None: from the dates, 5 for trading days)
     stat_rows: int = 250  # rows before each origin the statistical models are fitted on
     stat_refit_every: int | None = None  # refit them every k origins (None: as the network)
 
     def __post_init__(self) -> None:
-        for name, low in (("origins", 3), ("refit_every", 1), ("test_rows", 10), ("ma_window", 1)):
+        checks = (("origins", 3), ("refit_every", 1), ("test_rows", 10), ("ma_window", 1),
+                  ("stat_rows", 10), ("stat_refit_every", 1), ("season", 1))  # fmt: skip
+        for name, low in checks:
             value = getattr(self, name)
+            if value is None and name in ("stat_refit_every", "season"):
+                continue
             if not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
 
