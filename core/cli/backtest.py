@@ -14,7 +14,8 @@ from core.forecast.stock_model import MODES, STRATEGIES
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "backtest",
-        help="walk-forward backtest of the stock forecaster vs naive, drift and moving average",
+        help="walk-forward backtest of the stock forecaster vs naive, drift, moving average, "
+        "seasonal naive, AutoETS, AutoARIMA and AutoTheta",
     )
     p.add_argument("--csv", required=True, help="daily price file (Yahoo / yfinance layouts)")
     p.add_argument("--target", default="Close", help="column to forecast (default Close)")
@@ -27,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lookback", type=int, default=20)
     p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--season", type=int, default=None, help="season length of the baselines "
+                   "(default: from the dates, 5 for trading days)")  # fmt: skip
+    p.add_argument("--stat-refit-every", type=int, default=None,
+                   help="refit AutoETS/ARIMA/Theta every k origins (default: with the network; "
+                   "1: at every origin)")  # fmt: skip
+    p.add_argument("--no-baselines", action="store_true",
+                   help="skip seasonal naive, AutoETS, AutoARIMA and AutoTheta")  # fmt: skip
     p.add_argument("--table", default=None, help="also write the forecast table to this CSV")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -58,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     bt = BacktestConfig(
-        origins=args.origins, refit_every=args.refit_every, test_rows=args.test_rows
+        origins=args.origins,
+        refit_every=args.refit_every,
+        test_rows=args.test_rows,
+        baselines=not args.no_baselines,
+        season=args.season,
+        stat_refit_every=args.stat_refit_every,
     )
     result = walk_forward(frame, cfg, bt)
     if args.table:
@@ -84,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             "interval": s["interval"],
             "coverage": s["coverage"],
             "verdict": s["verdict"]["text"],
+            "baselines": s.get("baselines"),
             "fits": result.fits,
             "seconds": round(result.seconds, 3),
             "config": result.config,

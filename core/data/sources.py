@@ -24,7 +24,25 @@ SAMPLES = {
         "license": "MIT",
         "adjusted": "raw OHLC plus an Adj Close column",
     },
+    "airline": {
+        "file": "airline-passengers.csv",
+        "title": "International airline passengers, monthly totals (thousands), 1949-1960",
+        "source": "Box & Jenkins (1976) series G, bundled offline sample",
+        "origin": "jbrownlee/Datasets @ d20fcb6, airline-passengers.csv",
+        "license": "public dataset",
+        "target": "Passengers",
+    },
+    "sunspots": {
+        "file": "monthly-sunspots.csv",
+        "title": "Monthly mean sunspot numbers, 1749-1983",
+        "source": "SIDC / Hipel & McLeod, bundled offline sample",
+        "origin": "jbrownlee/Datasets @ d20fcb6, monthly-sunspots.csv",
+        "license": "public dataset",
+        "target": "Sunspots",
+    },
 }
+SAMPLE_NAMES = {"MSFT": "MSFT (offline sample)", "airline": "Airline passengers (monthly sample)",
+                "sunspots": "Sunspots (monthly sample)"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,16 +74,23 @@ class Dataset:
 
 
 def load_sample(name: str = "MSFT", last: int | None = None) -> Dataset:
-    """The bundled real stock history (offline, no network), optionally its last rows."""
+    """A bundled real series (offline, no network), optionally its last rows: the MSFT stock
+    history, or the seasonal monthly samples ``airline`` and ``sunspots``."""
     if name not in SAMPLES:
         raise ValueError(f"unknown sample {name!r}; available: {', '.join(SAMPLES)}")
     meta = SAMPLES[name]
-    frame = pd.read_csv(DATA_DIR / meta["file"], index_col="Date", parse_dates=["Date"])
-    frame = frame.astype("float64").sort_index()
-    frame.index.name = "Date"
+    if name == "MSFT":  # read as before, so saved runs keep their data fingerprint
+        frame = pd.read_csv(DATA_DIR / meta["file"], index_col="Date", parse_dates=["Date"])
+        frame = frame.astype("float64").sort_index()
+        frame.index.name = "Date"
+    else:  # through the lab's one CSV reader ("1949-01" -> month-start dates)
+        from core.data.csv import read_series_csv
+
+        frame = read_series_csv(DATA_DIR / meta["file"])
+        frame.attrs.clear()
     ds = Dataset(
         frame,
-        name=f"{name} (offline sample)",
+        name=SAMPLE_NAMES[name],
         provenance={
             "kind": "sample",
             "ticker": name,

@@ -1,4 +1,6 @@
-"""Walk-forward backtest of the stock forecaster against naive, drift and moving average.
+"""Walk-forward backtest of the stock forecaster against naive, drift and moving average, and
+(``BacktestConfig.baselines``) seasonal naive, AutoETS, AutoARIMA and AutoTheta refitted at
+every origin on the rows up to it (:mod:`core.forecast.baselines`, ``refit=True``).
 
 Origins o_1 < ... < o_N are spread over the last ``test_rows`` rows. At origin o_j the
 forecast of rows o_j+1 .. o_j+H reads rows <= o_j only: the scalers are refitted there, the
@@ -19,6 +21,7 @@ import pandas as pd
 
 from core.data.stocks import infer_calendar, trading_dates
 from core.forecast import evaluation as ev
+from core.forecast.baselines import STATS, all_forecasts, season_length
 from core.forecast.stock_model import (
     StockConfig,
     fit_at,
@@ -41,10 +44,18 @@ class BacktestConfig:
     refit_every: int = 5  # refit the network at every k-th origin (scalers: at every origin)
     test_rows: int = 250  # the test period: the last rows of the series
     ma_window: int = 20  # moving-average baseline window
+    baselines: bool = True  # also seasonal naive, AutoETS, AutoARIMA, AutoTheta
+    season: int | None = None  # their season length (None: from the dates, 5 for trading days)
+    stat_rows: int = 250  # rows before each origin the statistical models are fitted on
+    stat_refit_every: int | None = None  # refit them every k origins (None: as the network)
 
     def __post_init__(self) -> None:
-        for name, low in (("origins", 3), ("refit_every", 1), ("test_rows", 10), ("ma_window", 1)):
+        checks = (("origins", 3), ("refit_every", 1), ("test_rows", 10), ("ma_window", 1),
+                  ("stat_rows", 10), ("stat_refit_every", 1), ("season", 1))  # fmt: skip
+        for name, low in checks:
             value = getattr(self, name)
+            if value is None and name in ("stat_refit_every", "season"):
+                continue
             if not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
 
@@ -137,13 +148,21 @@ def walk_forward(
                     "refit": j % bt.refit_every == 0 and k == 0,
                 }
             )
+    table = pd.DataFrame(rows)
+    extra = {}
+    if bt.baselines and len(table):
+        if progress:
+            progress(fits, n_fits, "refitting AutoETS, AutoARIMA and AutoTheta at every origin")
+        done = origins[: table["origin"].nunique()]
+        extra = add_baselines(table, price, dates, done, cfg, bt)
     if progress:
         progress(fits, n_fits, "scoring")
-    table = pd.DataFrame(rows)
     history = price[: origins[0] + 1]
     stride = int(np.diff(origins).min()) if len(origins) > 1 else cfg.horizon
     overlap = math.ceil(cfg.horizon / max(stride, 1))  # forecasts sharing target days
     summary = summarize(table, history, cfg, overlap) if len(table) else {}
+    if extra:
+        summary["baselines"] = baseline_scores(table, history, cfg, extra)
     return Backtest(
         table,
         summary,
@@ -152,6 +171,44 @@ def walk_forward(
         time.perf_counter() - t0,
         stopped,
     )
+
+
+def add_baselines(table, price, dates, origins, cfg: StockConfig, bt: BacktestConfig) -> dict:
+    """Columns of seasonal naive and the statistical models, their interval at the model's
+    level; failures kept. The models are refitted on the ``bt.stat_rows`` rows up to an origin
+    every ``stat_refit_every`` origins (by default when the network is), and in between
+    applied with their last fit to the rows up to each origin (statsforecast ``forward``)."""
+    m, why = season_length(dates, bt.season)
+    level = round(cfg.interval * 100)
+    every = bt.stat_refit_every or bt.refit_every
+    bf = all_forecasts(price, origins + 1, cfg.horizon, m, None, (level,), bt.stat_rows, every)
+    names = [n for n in ("seasonal naive", *STATS) if n in bf.mean]
+    for name in names:
+        table[name] = bf.mean[name].reshape(-1)  # rows: origin by origin, steps in order
+        if name in bf.lower:
+            table[f"{name} lower"] = bf.lower[name][level].reshape(-1)
+            table[f"{name} upper"] = bf.upper[name][level].reshape(-1)
+    failures = {n: r for n, r in bf.failures.items() if n not in ("naive", "drift")}
+    notes = {n: r for n, r in bf.notes.items() if n not in ("naive", "drift")}
+    return {"methods": names, "season_length": m, "season_source": why, "failures": failures,
+            "notes": notes, "seconds": bf.seconds, "stat_rows": bt.stat_rows,
+            "refit_every": every}  # fmt: skip
+
+
+def baseline_scores(table: pd.DataFrame, history: np.ndarray, cfg: StockConfig, extra: dict):
+    """Metrics of the extra baselines, their interval coverage, and the best method overall."""
+    y, last = table["truth"].to_numpy(), table["last"].to_numpy()
+    scores = {n: ev.summarize(y, table[n].to_numpy(), last, history) for n in extra["methods"]}
+    cov = {
+        n: ev.coverage(y, table[f"{n} lower"], table[f"{n} upper"])
+        for n in extra["methods"]
+        if f"{n} lower" in table
+    }
+    maes = {m: ev.mae(y, table[m]) for m in (*METHODS, *extra["methods"])}
+    maes = {k: v for k, v in maes.items() if math.isfinite(v)}
+    best = min(maes, key=maes.get) if maes else None
+    return {**extra, "scores": scores, "coverage": cov, "interval": cfg.interval, "best": best,
+            "best_mae": maes.get(best)}  # fmt: skip
 
 
 def summarize(table: pd.DataFrame, history: np.ndarray, cfg: StockConfig, overlap: int = 1):

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats
 
 from core.forecast.metrics import _pair as _arrays
-from core.forecast.metrics import mae, rmse
+from core.forecast.metrics import coverage, mae, mase, naive_scale, rmse, smape
 
 __all__ = [
     "BASELINES",
@@ -26,6 +26,7 @@ __all__ = [
     "mase",
     "moving_average_forecast",
     "naive_forecast",
+    "naive_scale",
     "rmse",
     "smape",
     "summarize",
@@ -41,34 +42,6 @@ def mape(y, yhat) -> float:
     a, b = _arrays(y, yhat)
     ok = a != 0
     return float(100 * np.mean(np.abs(a[ok] - b[ok]) / np.abs(a[ok]))) if ok.any() else math.nan
-
-
-def smape(y, yhat) -> float:
-    """Symmetric MAPE, in percent: 100 * mean 2 |y - yhat| / (|y| + |yhat|), 0/0 counted as 0."""
-    a, b = _arrays(y, yhat)
-    if a.size == 0:
-        return math.nan
-    den = np.abs(a) + np.abs(b)
-    ratio = np.divide(2 * np.abs(a - b), den, out=np.zeros_like(den), where=den > 0)
-    return float(100 * np.mean(ratio))
-
-
-def naive_scale(history, m: int = 1) -> float:
-    """In-sample MAE of the (seasonal) naive forecast: mean_t |y_t - y_{t-m}| over the history."""
-    h = np.asarray(history, np.float64)
-    if len(h) <= m:
-        raise ValueError(f"MASE needs more than {m} history value(s), got {len(h)}")
-    return float(np.mean(np.abs(h[m:] - h[:-m])))
-
-
-def mase(y, yhat, history, m: int = 1) -> float:
-    """Mean absolute scaled error: MAE(y, yhat) / mean_t |h_t - h_{t-m}| (Hyndman & Koehler).
-
-    ``history`` is the in-sample series (data before the forecasts). Below 1: better than
-    the in-sample one-step naive forecast.
-    """
-    scale = naive_scale(history, m)
-    return mae(y, yhat) / scale if scale > 0 else math.nan
 
 
 def directional_accuracy(y, yhat, last) -> float:
@@ -91,13 +64,6 @@ def up_share(y, last) -> float:
     move = np.sign(a - np.broadcast_to(np.asarray(last, np.float64), a.shape))
     ok = move != 0
     return float(np.mean(move[ok] > 0)) if ok.any() else math.nan
-
-
-def coverage(y, lower, upper) -> float:
-    """Empirical coverage of an interval: mean[lower <= y <= upper]."""
-    a = np.asarray(y, np.float64)
-    lo, hi = np.asarray(lower, np.float64), np.asarray(upper, np.float64)
-    return float(np.mean((lo <= a) & (a <= hi))) if a.size else math.nan
 
 
 def diebold_mariano(e_model, e_base, h: int = 1, power: int = 1) -> dict:

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset
+from core.forecast.comparison import attach_comparison
 from core.forecast.run import ForecastRun, build_run, train_run
 from core.gates.probe import attach_probe
 from core.jobs.threads import ProgressCallback
@@ -23,6 +24,7 @@ def forecast_task(
     callbacks: Sequence[Callback] = (),
     store: Any = "default",
     session: str | None = None,
+    baselines: bool = False,
 ):
     """A function for ``core.jobs.Job``: trains in the background, publishing progress.
 
@@ -31,6 +33,9 @@ def forecast_task(
     (its ``finish`` step, run on the server) the run is saved to ``store`` (a
     ``core.runs.store.RunStore``; "default" = the runs folder, None = not saved); a failed save is
     published as ``save_warning``, the run is kept.
+    ``baselines``: also compare the trained network with naive, seasonal naive, drift, AutoETS,
+    AutoARIMA and AutoTheta (:func:`core.forecast.comparison.attach_comparison`) in the job
+    (on the worker), before the server saves the run.
     """
 
     autosave = AutoSave.create(store, session)  # reads the browser session here, not in the job
@@ -45,6 +50,11 @@ def forecast_task(
         )
         probe = attach_probe(run, ctx.publish)  # gates of a fixed window, every epoch
         cbs = [ProgressCallback(ctx), probe, *callbacks, *autosave.callbacks()]
-        return train_run(run, cbs, ctx.stop_event)
+        run = train_run(run, cbs, ctx.stop_event)
+        if baselines and run.fit is not None and run.fit.history:
+            ctx.publish(stage="comparing with the baselines (naive … AutoARIMA)")
+            attach_comparison(run)
+            ctx.publish(stage=None)
+        return run
 
     return Task(task, finish=autosave.finish_named)  # saved on the server, named as the job

@@ -20,6 +20,7 @@ import torch
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import Dataset
+from core.forecast.baselines import warm_up as baselines_warm_up
 from core.forecast.run import ForecastRun
 from core.tasks.autosave import Task
 from core.tasks.forecast import forecast_task
@@ -44,7 +45,7 @@ def live_task(
     callbacks: Sequence[Callback] = (),
 ) -> Callable[[Any], ForecastRun | None]:
     """A ``core.jobs.Job`` function: ``forecast_task`` plus the rules above."""
-    task = forecast_task(dataset, data_cfg, model_cfg, train_cfg, callbacks)
+    task = forecast_task(dataset, data_cfg, model_cfg, train_cfg, callbacks, baselines=True)
 
     def run(ctx) -> ForecastRun | None:
         result = task(ctx)
@@ -86,3 +87,4 @@ def warm_up() -> None:
     p = torch.zeros(1, requires_grad=True)
     p.sum().backward()
     torch.optim.Adam([p]).step()
+    baselines_warm_up()  # statsforecast's imports and first fits, before the first comparison

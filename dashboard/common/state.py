@@ -39,11 +39,20 @@ def offline_sample() -> Dataset:
     return load_sample(DEFAULT_SAMPLE, last=SAMPLE_ROWS)
 
 
+SEASONAL_SAMPLES = ("airline", "sunspots")  # monthly series with seasons (core.data.SAMPLES)
+
+
+@st.cache_resource(show_spinner=False)
+def seasonal_samples() -> tuple[Dataset, ...]:
+    """Read-only, shared: the bundled monthly series (airline passengers, sunspots)."""
+    return tuple(load_sample(name) for name in SEASONAL_SAMPLES)
+
+
 def datasets() -> dict[str, Dataset]:
-    """The data sources of this session; the offline sample is always there."""
+    """The data sources of this session; the offline samples are always there (MSFT first)."""
     if DATASETS_KEY not in st.session_state:
-        sample = offline_sample()
-        st.session_state[DATASETS_KEY] = {sample.name: sample}
+        samples = (offline_sample(), *seasonal_samples())
+        st.session_state[DATASETS_KEY] = {s.name: s for s in samples}
     return st.session_state[DATASETS_KEY]
 
 

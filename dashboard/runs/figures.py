@@ -49,11 +49,24 @@ def metrics_table(metas: dict[str, dict]) -> pd.DataFrame:
                 "test RMSE": _finite(test.get("model_rmse")),
                 "naive test MAE": naive,
                 "skill vs naive": 1 - mae / naive if mae is not None and naive else None,
+                **_baselines_columns(m.get("baselines")),
                 "train seconds": _finite(fit.get("seconds")),
                 "device": (fit.get("device") or {}).get("label", ""),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _baselines_columns(report) -> dict:
+    """Best method on the test span and the network's MAE / best baseline's (saved runs from
+    before the baseline comparison have neither: empty cells)."""
+    spans = report.get("spans") if isinstance(report, dict) else None
+    test = spans.get("test") if isinstance(spans, dict) else None
+    if not isinstance(test, dict) or not isinstance(test.get("scores"), dict):
+        return {"best on test": None, "MAE / best baseline": None}
+    model = test["scores"].get(report.get("model"))
+    rel = _finite(model.get("rel_mae")) if isinstance(model, dict) else None
+    return {"best on test": test.get("best"), "MAE / best baseline": rel}
 
 
 def text_metrics_table(metas: dict[str, dict]) -> pd.DataFrame:

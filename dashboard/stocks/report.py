@@ -77,7 +77,37 @@ def metrics_table(summary: dict) -> pd.DataFrame:
         }
         for m in METHODS
     }
+    extra = summary.get("baselines") or {}
+    for name, sc in (extra.get("scores") or {}).items():
+        rows[name] = {k: sc[v] for k, v in COLUMNS.items()}
     return pd.DataFrame(rows).T
+
+
+COLUMNS = {"MAE": "mae", "RMSE": "rmse", "MAPE %": "mape", "sMAPE %": "smape", "MASE": "mase",
+           "direction right": "directional_accuracy"}  # fmt: skip
+
+
+def baselines_caption(summary: dict) -> str | None:
+    """Season, refit schedule, interval coverage, failures and the best method, in words."""
+    b = summary.get("baselines")
+    if not b:
+        return None
+    label = {**METHOD_LABELS, "model": "the LSTM"}
+    best = label.get(b["best"], b["best"]) if b.get("best") else "n/a"
+    cov = ", ".join(f"{n} {_pct(c)}" for n, c in b["coverage"].items())
+    text = (
+        f"Best on these backtest days: **{md_escape(best)}** "
+        f"(MAE {_num(b.get('best_mae'), '.3f')}). Seasonal naive, AutoETS, AutoARIMA and "
+        "AutoTheta use season length "
+        f"{b['season_length']} ({md_escape(b['season_source'])}); the statistical models are "
+        f"refitted every {b['refit_every']} origins on the {b['stat_rows']} rows up to it and "
+        "applied in between to the rows up to each origin only."
+    )
+    if cov:
+        text += f" Their {b['interval']:.0%} intervals covered: {md_escape(cov)}."
+    for name, why in {**b.get("failures", {}), **b.get("notes", {})}.items():
+        text += f" {md_escape(name)}: {md_escape(why)}."
+    return text
 
 
 def decimals(values) -> int:
@@ -138,6 +168,9 @@ def render_report(rep: StockReport) -> None:
         "always calling 'up'; the naive forecast calls no direction (n/a)."
     )
     st.dataframe(metrics_display(s), width="stretch", key="stocks-metrics", placeholder="n/a")
+    extra = baselines_caption(s)
+    if extra:
+        st.markdown(extra)
     st.caption(MASE_NOTE)
     history = rep_history(rep)
     money = currency_of(rep.provenance)

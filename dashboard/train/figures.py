@@ -93,13 +93,29 @@ def optimizer_figure(
     return go.Figure(dict(data=data, layout=layout))
 
 
-def forecast_figure(spans: dict[str, pd.DataFrame], target: str, height: int = 380) -> go.Figure:
+def forecast_figure(
+    spans: dict[str, pd.DataFrame],
+    target: str,
+    height: int = 380,
+    band: pd.DataFrame | None = None,
+    band_name: str = "",
+) -> go.Figure:
     """Truth, model and naive one-step predictions over the validation and test spans.
 
-    ``spans`` maps a span name ("val", "test") to ``ForecastRun.predictions(span)``.
+    ``spans`` maps a span name ("val", "test") to ``ForecastRun.predictions(span)``;
+    ``band`` (columns lower, upper over an index) is drawn as a shaded interval under them.
     """
     fig = go.Figure()
     frames = [df for df in spans.values() if len(df)]
+    if band is not None and len(band):
+        x = list(band.index) + list(band.index[::-1])
+        y = list(band["upper"]) + list(band["lower"][::-1])
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, fill="toself", fillcolor="rgba(214,39,40,0.16)", mode="lines",
+                line=dict(width=0), name=band_name or "interval", hoverinfo="skip",
+            )
+        )  # fmt: skip
     if frames:
         both = pd.concat(frames)
         for col, name, style in (

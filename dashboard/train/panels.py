@@ -15,6 +15,7 @@ from dashboard.common.jobs import queue_words, where_words
 from dashboard.common.safe_text import md_escape
 from dashboard.common.ui import metric_row
 from dashboard.runs import notes as runs_notes
+from dashboard.train.baselines import panel as baselines_panel
 from dashboard.train.figures import forecast_figure, optimizer_figure, scores_table
 from dashboard.train.notes import SPAN_WORDS, run_notes
 
@@ -62,6 +63,7 @@ def live_panel(job: Job, snap: dict) -> None:
             st.rerun(scope="app")
         return
     where = f"epoch {epoch} of {epochs}" if epochs else "starting…"
+    where = snap.get("stage") or where  # after the last epoch: the baselines
     c[0].progress(frac, text=f"Training **{md_escape(snap['name'])}**: {where}")
     if c[1].button("Stop", key="train-live-stop", icon=":material/stop:", width="stretch"):
         job.stop()
@@ -153,7 +155,7 @@ def run_results(run: ForecastRun) -> None:
     if not spans:
         st.info("No validation or test windows to score: raise the validation or test share.")
         return
-    st.plotly_chart(forecast_figure(spans, d.target), width="stretch", key="train-run-forecast")
+    chart = st.container()  # drawn after the baselines panel, which picks its interval band
     table = scores_table({s: run.scores(s) for s in spans})
     st.dataframe(table.style.format(precision=4, na_rep="n/a"), width="stretch")
     st.caption(
@@ -163,6 +165,10 @@ def run_results(run: ForecastRun) -> None:
     )
     ratios = {s: float(table.loc[SPAN_WORDS[s], "MAE ratio"]) for s in spans}
     run_notes(run, {s: r for s, r in ratios.items() if math.isfinite(r)})
+    with st.container(border=True):
+        band, band_name = baselines_panel(run, spans)
+    fig = forecast_figure(spans, d.target, band=band, band_name=band_name)
+    chart.plotly_chart(fig, width="stretch", key="train-run-forecast")
 
 
 def job_view(job: Job | None) -> bool:

@@ -30,7 +30,9 @@ def test_train_sine_prints_one_json_object():
 
 def test_train_saves_a_checkpoint_that_loads(tmp_path):
     path = tmp_path / "m.pt"
-    r = cli("train", "--data", "sine", "--epochs", "1", "--save", str(path), "--json")
+    r = cli(
+        "train", "--data", "sine", "--epochs", "1", "--no-baselines", "--save", str(path), "--json"
+    )
     assert r.returncode == 0, r.stderr
     from core.runs.formats.forecaster import load_dict
 

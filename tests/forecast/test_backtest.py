@@ -21,7 +21,7 @@ from core.forecast.stock_model import StockConfig, fit_at, forecast_at
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "stocks"
 SMALL = StockConfig(epochs=2, train_rows=300, hidden_size=8)
-SMALL_BT = BacktestConfig(origins=4, refit_every=2, test_rows=60)
+SMALL_BT = BacktestConfig(origins=4, refit_every=2, test_rows=60, baselines=False)
 
 
 def load(name: str, last: int | None = None) -> pd.DataFrame:
@@ -100,7 +100,7 @@ def test_baselines_use_the_history_up_to_each_origin(msft):
 @pytest.mark.parametrize("name", ["MSFT.csv", "AAPL.csv", "SPY.csv", "BTC-USD.csv"])
 def test_default_one_step_mae_ratio_is_honest_on_real_histories(name):
     """[0.9, 1.2]: below, a leak is likelier than skill; above, the model collapsed."""
-    result = walk_forward(load(name), StockConfig(), BacktestConfig(origins=20))
+    result = walk_forward(load(name), StockConfig(), BacktestConfig(origins=20, baselines=False))
     s = result.summary
     assert s["n_origins"] == 20 and s["n_forecasts"] == 20
     assert 0.9 <= s["mae_ratio"] <= 1.2, s["mae_ratio"]
@@ -109,7 +109,9 @@ def test_default_one_step_mae_ratio_is_honest_on_real_histories(name):
 
 def test_price_level_mode_falls_into_the_trap_the_default_avoids():
     frame = load("MSFT.csv")
-    level = walk_forward(frame, StockConfig(mode="level"), BacktestConfig(origins=20))
+    level = walk_forward(
+        frame, StockConfig(mode="level"), BacktestConfig(origins=20, baselines=False)
+    )
     assert level.summary["mae_ratio"] > 1.5  # test prices lie above the training range
     assert level.summary["verdict"]["text"].startswith("The model did not beat the naive forecast")
 
@@ -161,7 +163,7 @@ def test_bad_settings_have_exact_messages(msft):
     with pytest.raises(ValueError, match=r"^mode must be one of return, window, level, got 'x'$"):
         StockConfig(mode="x")
     with pytest.raises(ValueError) as e:
-        walk_forward(msft.iloc[:90], SMALL, BacktestConfig(origins=20))
+        walk_forward(msft.iloc[:90], SMALL, BacktestConfig(origins=20, baselines=False))
     assert str(e.value) == (
         "the series has 90 rows: too short for 20 origins with horizon 1; use fewer "
         "origins, a shorter horizon or more data"
@@ -185,6 +187,9 @@ def test_cli_prints_one_json_object(name, capsys):
         assert {"mae", "rmse", "mase", "directional_accuracy"} <= set(out[section])
     assert out["mae_ratio"] == pytest.approx(out["model"]["mae"] / out["naive"]["mae"])
     assert 0 <= out["dm_pvalue"] <= 1 and out["origins"] == 5
+    extra = out["baselines"]  # refitted on the rows up to the origins, same forecast rows
+    assert set(extra["scores"]) == {"seasonal naive", "AutoETS", "AutoARIMA", "AutoTheta"}
+    assert extra["season_length"] == 5 and extra["failures"] == {}
 
 
 def test_cli_bad_file_is_a_clean_error(capsys, tmp_path):
@@ -237,3 +242,21 @@ def test_verdict_says_not_significantly_better_when_it_was_not():
     clearly = summarize(_table(naive_err * 0.92, naive_err), np.arange(50.0), SMALL)
     assert clearly["verdict"]["level"] == "success"
     assert clearly["verdict"]["text"].startswith("The model beat the naive forecast")
+
+
+def test_the_statistical_baselines_never_read_rows_after_their_origin(msft):
+    bt = BacktestConfig(origins=4, refit_every=2, test_rows=60, stat_rows=120)
+    cfg = SMALL.replace(horizon=2)
+    clean = walk_forward(msft, cfg, bt)
+    extra = clean.summary["baselines"]
+    assert extra["season_length"] == 5 and extra["refit_every"] == 2 and not extra["failures"]
+    cols = ["seasonal naive", "AutoETS", "AutoARIMA", "AutoTheta", "AutoETS lower"]
+    origins = clean.table["origin"].drop_duplicates()
+    cut = origins.iloc[2]  # a refit origin: the models are fitted again there
+    noisy = walk_forward(_noise_after(msft, msft.index.get_loc(cut)), cfg, bt)
+    before = clean.table["origin"] <= cut
+    pd.testing.assert_frame_equal(clean.table.loc[before, cols], noisy.table.loc[before, cols])
+    assert not np.allclose(clean.table.loc[~before, "AutoETS"], noisy.table.loc[~before, "AutoETS"])
+    for name in ("seasonal naive", "AutoETS", "AutoARIMA", "AutoTheta"):
+        assert clean.summary["baselines"]["scores"][name]["mae"] > 0
+    assert set(extra["coverage"]) == {"AutoETS", "AutoARIMA", "AutoTheta"}

@@ -126,6 +126,12 @@ def test_backtest_runs_in_the_background_and_reports_honestly(app):
         places = {v.split(".")[1].__len__() for v in table[col] if v != "n/a"}
         assert len(places) == 1, (col, table[col].tolist())
     assert MASE_NOTE in [shown(c.value) for c in at.caption]
+    # the statistical baselines, refitted on the backtest's own origins, beside the network
+    extra = report.backtest.summary["baselines"]
+    assert extra["season_length"] == 5 and not extra["failures"]
+    for name in ("seasonal naive", "AutoETS", "AutoARIMA", "AutoTheta"):
+        assert table.loc[name, "MAE"] != "n/a"
+    assert any("Best on these backtest days" in shown(m.value) for m in at.markdown)
     assert not errors_of(at)
 
 

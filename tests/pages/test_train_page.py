@@ -110,7 +110,7 @@ def test_the_run_and_the_settings_survive_a_visit_to_another_page(app):
     assert at.selectbox(key="train-source").value == SYNTHETIC_LABEL
     assert at.number_input(key="train-epochs").value == 2
     assert at.subheader[-1].value == "Current run"
-    assert len(at.dataframe) == 1
+    assert len(at.dataframe) == 4  # scores; baselines on test and validation; coverage
 
 
 def test_stop_keeps_a_usable_run(app):

@@ -123,6 +123,8 @@ def save(
         "scores": scores(run),
         "extras_keys": sorted(run.extras) if run.extras else [],
     }
+    if isinstance(run.extras.get("baselines"), dict):  # core.forecast.comparison's report
+        meta["baselines"] = run.extras["baselines"]
 
     def write_files(tmp: Path) -> dict:
         t0 = time.perf_counter()
