@@ -77,9 +77,7 @@ class RunInfo:
         model = str(m.get("model") or "")  # kinds without one model_cfg (comparisons)
         if mc:
             bi = "bi-" if mc.get("bidirectional") else ""
-            model = (
-                f"{bi}{str(mc.get('cell') or '?').upper()} {mc.get('hidden_size')}×{mc.get('num_layers')}"
-            )
+            model = f"{bi}{str(mc.get('cell') or '?').upper()} {mc.get('hidden_size')}×{mc.get('num_layers')}"
         return {
             "id": self.id,
             "name": self.name,
