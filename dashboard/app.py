@@ -28,6 +28,7 @@ PAGES = {
         ("stocks.py", "Stocks", ":material/candlestick_chart:"),
     ],
     "Lessons": [
+        ("lessons.py", "Lesson track", ":material/school:"),
         ("compare.py", "RNN vs GRU vs LSTM", ":material/compare_arrows:"),
         ("text.py", "Text generation", ":material/edit_note:"),
         ("sentiment.py", "Sentiment", ":material/sentiment_satisfied:"),

@@ -15,7 +15,7 @@ from core.gates.view import (
     unit_order,
     window_input,
 )
-from dashboard.common import jobs, state
+from dashboard.common import demo, jobs, state
 from dashboard.common.safe_text import md_escape
 from dashboard.gates import cell as cell_ui
 from dashboard.gates import replay as gates_replay
@@ -42,7 +42,8 @@ if training:
 run = gates_ui.pick_run()
 if run is None and training:
     st.stop()  # the live view is the page until the first run finishes, then the explorer
-run = run or state.require_run()
+if run is None:  # nothing trained yet: the shipped demo model, labelled as such
+    run, _ = demo.session_or_demo()
 gates_ui.reset_on_new_run(run)
 cfg = run.model_cfg
 keys = gate_keys(cfg.cell)
