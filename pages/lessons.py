@@ -8,11 +8,9 @@ import streamlit as st
 from dashboard.lessons import nav
 from dashboard.lessons.steps import STEPS
 
-st.title("Lessons")
 k = nav.current(len(STEPS))
-nav.indicator([s.title for s in STEPS], k)
-nav.buttons(len(STEPS), k, "top")
+nav.header([s.title for s in STEPS], k)
 step = STEPS[k]
 st.subheader(step.title, anchor=False)
 step.render()
-nav.buttons(len(STEPS), k, "bottom")
+nav.footer(len(STEPS), k)

@@ -50,6 +50,11 @@ def label(name: str, replaced_by: str = "Train a model and it replaces this one.
     )
 
 
+def badge(name: str, replaced_by: str = "") -> None:
+    """The compact label (lessons): a "Demo model" badge and how it was made, in small type."""
+    st.caption(f":blue-badge[:material/science: {LABEL}] {demo.made_by(name)}. {replaced_by}")
+
+
 def session_or_demo() -> tuple[ForecastRun, bool]:
     """The session's trained forecaster, else the sine demo (labelled); (run, is_demo).
 

@@ -3,6 +3,7 @@ palette and house layout, sized for a projector (large fonts, 1280x720)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,11 +14,16 @@ from dashboard.common.figures import COLORS, GATE_COLORS, OKABE_ITO, layout, log
 from dashboard.gates.figures import NAMES
 
 HEIGHT = 420
+SHORT = {"f": "f forget", "i": "i input", "g": "g candidate", "o": "o output", "h": "h hidden"}
 FONT = dict(size=15)
 
 
-def _finish(fig: go.Figure, title: str, **kw) -> go.Figure:
-    fig = layout(fig, title, HEIGHT, **kw)
+def _finish(fig: go.Figure, title: str, height: int = HEIGHT, **kw) -> go.Figure:
+    """House layout, larger type, the legend under the plot (half-width charts: no overlap
+    with the title)."""
+    kw.setdefault("legend", dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"))
+    kw.setdefault("margin", dict(l=70, r=20, t=50, b=40))
+    fig = layout(fig, title, height, **kw)
     fig.update_layout(font=FONT, title_font_size=18, hoverlabel=dict(font_size=14))
     return fig
 
@@ -34,7 +40,7 @@ def unit_step_figure(
                 x=x,
                 y=np.asarray(gates[key], np.float64)[:, unit],
                 mode="lines+markers",
-                name=NAMES[key],
+                name=SHORT[key],
                 line=dict(color=GATE_COLORS[key], width=3 if key == "f" else 2,
                           dash="dot" if key == "h" else "solid"),
                 marker=dict(size=5),
@@ -42,9 +48,9 @@ def unit_step_figure(
             )
         )  # fmt: skip
     fig.add_vline(x=t, line=dict(color="#444", width=2, dash="dash"))
-    fig.update_xaxes(type="category", nticks=10, title_text="step of the window")
+    fig.update_xaxes(type="category", nticks=10, title_text="step t of the window")
     fig.update_yaxes(title_text="value", range=[-1.05, 1.05])
-    return _finish(fig, title, legend=dict(orientation="h", y=-0.25, x=0, xanchor="left"))
+    return _finish(fig, title, height=380)  # under the equations' controls: fits 720 px
 
 
 def gradient_figure(profiles: dict[str, np.ndarray], lag: int, title: str) -> go.Figure:
@@ -104,12 +110,16 @@ def echo_figure(histories: dict[str, list[dict]], trivial: float, title: str) ->
         y=1.0,
         line=dict(color="#444", dash="dash"),
         annotation_text="trivial: always say the mean",
-        annotation_position="bottom left",
+        annotation_position="top left",
         annotation_font_size=14,
     )
     fig.update_xaxes(title_text="epoch", dtick=1)
+    lo, hi = min([*ys, 1.0]), max([*ys, 1.0])
     fig.update_yaxes(
-        type="log", title_text="validation loss ÷ trivial loss", **log_ticks([*ys, 1.0])
+        type="log",
+        title_text="validation loss ÷ trivial loss",
+        range=[math.log10(lo) - 0.15, math.log10(hi) + 0.25],
+        **log_ticks([*ys, 1.0]),
     )
     return _finish(fig, title)
 

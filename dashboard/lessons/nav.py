@@ -33,18 +33,24 @@ def _go(k: int) -> None:
     st.query_params[PARAM] = str(k + 1)
 
 
-def indicator(titles: list[str], k: int) -> None:
-    """ "Step 2 of 4" and every step's title, the open one in bold."""
+def header(titles: list[str], k: int) -> None:
+    """One row: Back, "Step k of n" with every step's title (the open one in bold), Next."""
+    n = len(titles)
+    back, middle, nxt = st.columns([1, 6, 1], vertical_alignment="center")
+    _buttons(back, nxt, n, k, "top")
     marks = " · ".join(
         f"**{i + 1}. {t}**" if i == k else f":gray[{i + 1}. {t}]" for i, t in enumerate(titles)
     )
-    st.progress((k + 1) / len(titles), text=f"Step {k + 1} of {len(titles)}")
-    st.markdown(marks)
+    middle.progress((k + 1) / n, text=f"Step {k + 1} of {n}: {marks}")
 
 
-def buttons(n: int, k: int, where: str) -> None:
-    """Back and Next (disabled at the ends)."""
-    back, _, nxt = st.columns([1, 4, 1])
+def footer(n: int, k: int) -> None:
+    """Back and Next again under the step."""
+    back, _, nxt = st.columns([1, 6, 1])
+    _buttons(back, nxt, n, k, "bottom")
+
+
+def _buttons(back, nxt, n: int, k: int, where: str) -> None:
     back.button(
         "Back", key=f"lessons-back-{where}", icon=":material/arrow_back:", disabled=k == 0,
         on_click=_go, args=(k - 1,), width="stretch",
