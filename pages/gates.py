@@ -17,6 +17,7 @@ from core.gates.view import (
 )
 from dashboard.common import demo, jobs, state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.gates import cell as cell_ui
 from dashboard.gates import replay as gates_replay
 from dashboard.gates import ui as gates_ui
@@ -78,6 +79,7 @@ with tabs[0]:
         ),
         width="stretch",
         key="gates-heatmaps",
+        config=chart_config(),
     )
 
 with tabs[1]:
@@ -101,6 +103,7 @@ with tabs[1]:
             ),
             width="stretch",
             key="gates-traces",
+            config=chart_config(),
         )
     else:
         st.info("Pick at least one unit to see its traces.")
@@ -113,6 +116,7 @@ with tabs[2]:
         saturation_figure(shares, bounds, title=f"How saturated each gate is ({where})"),
         width="stretch",
         key="gates-saturation",
+        config=chart_config(),
     )
     st.caption(
         "Sigmoid gates (0 to 1) count as saturated below 0.1 or above 0.9; tanh values "
@@ -131,6 +135,7 @@ with tabs[2]:
             ),
             width="stretch",
             key="gates-memory",
+            config=chart_config(),
         )
         st.caption(
             f"With a {NAMES[gate]} value a, an input's weight after k steps is a^k, and "

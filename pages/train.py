@@ -6,17 +6,16 @@ Streamlit; the live panel is a fragment that polls the job's snapshot twice a se
 
 from __future__ import annotations
 
-import threading
-
 import pandas as pd
 import streamlit as st
 
 from core.config import DataConfig
 from core.data import Dataset, prepare
 from core.models.recurrent import parameter_count
-from core.tasks.live import live_task, warm_up
+from core.tasks.live import live_task
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.train import form as train_form
 from dashboard.train.figures import split_figure
 from dashboard.train.panels import hide_status_stop, job_view, run_results
@@ -29,14 +28,6 @@ def window_counts(fingerprint: str, cfg: dict, _frame: pd.DataFrame) -> dict[str
     """Windows per span and the split rows; raises prepare's ValueError for bad settings."""
     p = prepare(_frame, DataConfig.from_dict(cfg))
     return dict(train=len(p.train), val=len(p.val), test=len(p.test), a=p.train_end, b=p.val_end)
-
-
-@st.cache_resource(show_spinner=False)
-def warm_up_torch() -> threading.Thread:
-    """Once per server: PyTorch's lazy imports in the background, so a first run starts fast."""
-    thread = threading.Thread(target=warm_up, name="lstmlab-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def data_section() -> tuple[Dataset, DataConfig | None, dict]:
@@ -53,7 +44,7 @@ def data_section() -> tuple[Dataset, DataConfig | None, dict]:
         return ds, None, {}
     title = f"{ds.name}: {cfg.target} with the train / validation / test split"
     fig = split_figure(ds.frame, cfg.target, (counts["a"], counts["b"]), title)
-    st.plotly_chart(fig, width="stretch", key="train-preview")
+    st.plotly_chart(fig, width="stretch", key="train-preview", config=chart_config())
     st.caption(
         f"{len(ds.frame):,} rows → {counts['train']:,} training, {counts['val']:,} validation "
         f"and {counts['test']:,} test windows of T={cfg.lookback} steps predicting K="
@@ -75,7 +66,6 @@ st.caption(
     "Pick data and a model, press **Train**, and watch the network learn. Training runs in "
     "the background: you can open other pages meanwhile, the sidebar shows its progress."
 )
-warm_up_torch()
 train_form.restore()
 jobs.collect_finished()  # a job that ended while the user was on another page
 

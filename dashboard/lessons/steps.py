@@ -25,8 +25,8 @@ from core.models.recurrent import RecurrentForecaster
 from core.runs import demo
 from dashboard.common import demo as demo_ui
 from dashboard.common import state
-from dashboard.common.figures import plot_config
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.lessons import figures
 
 KEY = "lessons-"
@@ -43,7 +43,7 @@ class Step:
 
 
 def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, width="stretch", key=KEY + key, config=plot_config(filename=key))
+    st.plotly_chart(fig, width="stretch", key=KEY + key, config=chart_config(f"lstm-lab-{key}"))
 
 
 # -- (a) the gate equations on the live model ---------------------------------------------------

@@ -12,7 +12,7 @@ from core.jobs.threads import DONE, FAILED, FINISHED, STOPPED, Job
 from core.training.trainer import DIVERGED
 from dashboard.common.figures import loss_figure
 from dashboard.common.safe_text import md_escape
-from dashboard.common.ui import metric_row
+from dashboard.common.ui import chart_config, metric_row
 from dashboard.runs import notes as runs_notes
 from dashboard.train.figures import forecast_figure, optimizer_figure, scores_table
 from dashboard.train.notes import SPAN_WORDS, run_notes
@@ -99,8 +99,8 @@ def figures(history: list[dict], best_epoch: int | None, clip: float | None) -> 
 
 
 def charts(loss: go.Figure, optimizer: go.Figure, key: str) -> None:
-    st.plotly_chart(loss, width="stretch", key=f"train-{key}-loss")
-    st.plotly_chart(optimizer, width="stretch", key=f"train-{key}-opt")
+    st.plotly_chart(loss, width="stretch", key=f"train-{key}-loss", config=chart_config())
+    st.plotly_chart(optimizer, width="stretch", key=f"train-{key}-opt", config=chart_config())
 
 
 def finished_banner(snap: dict) -> None:
@@ -143,7 +143,12 @@ def run_results(run: ForecastRun) -> None:
     if not spans:
         st.info("No validation or test windows to score: raise the validation or test share.")
         return
-    st.plotly_chart(forecast_figure(spans, d.target), width="stretch", key="train-run-forecast")
+    st.plotly_chart(
+        forecast_figure(spans, d.target),
+        width="stretch",
+        key="train-run-forecast",
+        config=chart_config(),
+    )
     table = scores_table({s: run.scores(s) for s in spans})
     st.dataframe(table.style.format(precision=4, na_rep="n/a"), width="stretch")
     st.caption(

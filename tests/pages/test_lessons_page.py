@@ -79,3 +79,20 @@ def test_gate_step_shows_the_demo_models_real_gates(app):
     np.testing.assert_allclose(
         _decode(f_trace["y"]), ref["f"][0, 0, 0, :, unit].numpy(), atol=1e-5, rtol=0
     )
+
+
+def test_charts_export_as_png_or_svg(app):
+    """The camera button of every chart saves PNG by default, SVG once chosen in the sidebar."""
+    at = run_page(app, "lessons.py")
+
+    def formats(a):
+        return {
+            json.loads(c.proto.config)["toImageButtonOptions"]["format"]
+            for c in a.get("plotly_chart")
+        }
+
+    assert formats(at) == {"png"}
+    at.radio(key="chart-export").set_value("svg").run()
+    assert formats(at) == {"svg"} and not errors_of(at)
+    at = run_page(at, "gates.py")  # the demo model's charts too
+    assert len(at.get("plotly_chart")) >= 3 and formats(at) == {"svg"}
