@@ -21,6 +21,7 @@ from dashboard.train.figures import split_figure
 from dashboard.train.panels import hide_status_stop, job_view, run_results
 
 POLL_S = 0.5  # live redraw period while a job runs
+FIRST_POLL_S = 0.1  # until the first epoch's point is drawn (a Home demo: at once, not in 0.5 s)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -53,12 +54,21 @@ def data_section() -> tuple[Dataset, DataConfig | None, dict]:
     return ds, cfg, counts
 
 
-def live() -> None:
-    """Polled: the job's progress while it runs; when it ends, the whole page redraws."""
+def live(waiting_first: bool = False) -> None:
+    """Polled: the job's progress while it runs; when it ends, the whole page redraws.
+
+    ``waiting_first``: polled fast until the first epoch's point is drawn, then the whole page
+    runs again once, which sets the usual period."""
     job = jobs.holder().get("train")
     job_view(job)
     if job is not None and job.done and jobs.collect_finished():
         st.rerun(scope="app")
+    if waiting_first and job is not None and job.snapshot().get("history"):
+        st.rerun(scope="app")
+
+
+def live_first() -> None:
+    live(waiting_first=True)
 
 
 st.title("Train")
@@ -114,7 +124,11 @@ if ready:
 
 if running:  # one Stop on the page: the live panel's (the sidebar links here)
     hide_status_stop()
-st.fragment(run_every=POLL_S if running else None)(live)()
+train_job = jobs.holder().get("train")
+if running and train_job is not None and not train_job.snapshot().get("history"):
+    st.fragment(run_every=FIRST_POLL_S)(live_first)()
+else:
+    st.fragment(run_every=POLL_S if running else None)(live)()
 
 run = state.current_run()
 if running:
