@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 import streamlit as st  # noqa: E402
 
 from dashboard.common import jobs  # noqa: E402
-from dashboard.common.ui import device_caption  # noqa: E402
+from dashboard.common.ui import device_caption, export_picker  # noqa: E402
 
 # (file, title, icon); a page appears once its file exists
 PAGES = {
@@ -28,6 +28,7 @@ PAGES = {
         ("stocks.py", "Stocks", ":material/candlestick_chart:"),
     ],
     "Lessons": [
+        ("lessons.py", "Lesson track", ":material/school:"),
         ("compare.py", "RNN vs GRU vs LSTM", ":material/compare_arrows:"),
         ("text.py", "Text generation", ":material/edit_note:"),
         ("sentiment.py", "Sentiment", ":material/sentiment_satisfied:"),
@@ -49,9 +50,11 @@ def navigation() -> st.navigation:
 
 
 st.set_page_config(page_title="LSTM Lab", page_icon=":material/neurology:", layout="wide")
+jobs.warm_up_torch()  # once per server, in the background: the first run starts fast
 page = navigation()
 with st.sidebar:
     st.caption(f"Device: {device_caption()}")
     jobs.sidebar_status()
+    export_picker()
 page.run()
 jobs.poll_if_started()  # a job this page started gets the sidebar polling

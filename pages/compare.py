@@ -10,6 +10,7 @@ from core.compare.sweep import SweepResult
 from core.tasks.compare import compare_job, sweep_job
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.compare import runs as compare_runs_ui
 from dashboard.compare.controls import settings
 from dashboard.compare.figures import (
@@ -61,7 +62,12 @@ def draw_result(snap: dict) -> None:
     task, order = snap.get("task") or {}, snap.get("order") or []
     histories, summaries = snap.get("histories") or {}, snap.get("summaries") or {}
     if "sweep" in snap:
-        st.plotly_chart(sweep_figure(snap["sweep"], order), width="stretch", key="compare-sweep")
+        st.plotly_chart(
+            sweep_figure(snap["sweep"], order),
+            width="stretch",
+            key="compare-sweep",
+            config=chart_config(),
+        )
         if task:
             st.caption(f"Below: the curves and gradients at {task['title'].lower()}.")
     st.plotly_chart(
@@ -74,6 +80,7 @@ def draw_result(snap: dict) -> None:
         ),
         width="stretch",
         key="compare-loss",
+        config=chart_config(),
     )
     if summaries:
         st.dataframe(
@@ -95,6 +102,7 @@ def draw_result(snap: dict) -> None:
             gradient_figure(profiles, order, lag=lag, relative=relative),
             width="stretch",
             key="compare-grad",
+            config=chart_config(),
         )
 
 

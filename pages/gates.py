@@ -15,8 +15,9 @@ from core.gates.view import (
     unit_order,
     window_input,
 )
-from dashboard.common import jobs, state
+from dashboard.common import demo, jobs, state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.gates import cell as cell_ui
 from dashboard.gates import replay as gates_replay
 from dashboard.gates import ui as gates_ui
@@ -42,7 +43,8 @@ if training:
 run = gates_ui.pick_run()
 if run is None and training:
     st.stop()  # the live view is the page until the first run finishes, then the explorer
-run = run or state.require_run()
+if run is None:  # nothing trained yet: the shipped demo model, labelled as such
+    run, _ = demo.session_or_demo()
 gates_ui.reset_on_new_run(run)
 cfg = run.model_cfg
 keys = gate_keys(cfg.cell)
@@ -77,6 +79,7 @@ with tabs[0]:
         ),
         width="stretch",
         key="gates-heatmaps",
+        config=chart_config(),
     )
 
 with tabs[1]:
@@ -100,6 +103,7 @@ with tabs[1]:
             ),
             width="stretch",
             key="gates-traces",
+            config=chart_config(),
         )
     else:
         st.info("Pick at least one unit to see its traces.")
@@ -112,6 +116,7 @@ with tabs[2]:
         saturation_figure(shares, bounds, title=f"How saturated each gate is ({where})"),
         width="stretch",
         key="gates-saturation",
+        config=chart_config(),
     )
     st.caption(
         "Sigmoid gates (0 to 1) count as saturated below 0.1 or above 0.9; tanh values "
@@ -130,6 +135,7 @@ with tabs[2]:
             ),
             width="stretch",
             key="gates-memory",
+            config=chart_config(),
         )
         st.caption(
             f"With a {NAMES[gate]} value a, an input's weight after k steps is a^k, and "

@@ -10,6 +10,7 @@ from core.tasks.forecast import forecast_task
 from core.training.presets import PRESETS
 from dashboard.common import jobs, state
 from dashboard.common.figures import series_figure
+from dashboard.common.ui import chart_config
 from dashboard.train import form as train_form
 
 st.title("LSTM Lab")
@@ -85,4 +86,5 @@ st.plotly_chart(
     ),
     width="stretch",
     key="home-series",
+    config=chart_config(),
 )

@@ -10,7 +10,7 @@ from core.sentiment import explain, gate_highlights, prediction_table, word_tabl
 from core.sentiment.inside import GATE_NAMES
 from core.tasks.sentiment import sentiment_task
 from dashboard.common import jobs, state
-from dashboard.common.ui import metric_row
+from dashboard.common.ui import chart_config, metric_row
 from dashboard.runs import notes as runs_notes
 from dashboard.sentiment import figures as figs
 from dashboard.sentiment import ui
@@ -70,6 +70,7 @@ def live() -> None:
             ),
             width="stretch",
             key="sent-curves",
+            config=chart_config(),
         )
 
 
@@ -176,7 +177,12 @@ table = word_table(expl, layer, direction)
 for what, words in gate_highlights(table).items():
     st.markdown(f"**Words that {what}:** " + ", ".join(ui.md_escape(w) for w in words))
 sig = [k for k in keys if k in figs.SIGMOID_GATES]
-st.plotly_chart(figs.word_gates_figure(table, labels, sig), width="stretch", key="sent-wordgates")
+st.plotly_chart(
+    figs.word_gates_figure(table, labels, sig),
+    width="stretch",
+    key="sent-wordgates",
+    config=chart_config(),
+)
 st.plotly_chart(
     figs.gate_heatmap(
         expl.gates[gate][layer, direction], labels, gate,
@@ -184,5 +190,4 @@ st.plotly_chart(
         f"{('forward', 'backward')[direction]}",
     ),
     width="stretch",
-    key="sent-heatmap",
-)  # fmt: skip
+    key="sent-heatmap", config=chart_config())  # fmt: skip

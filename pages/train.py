@@ -6,22 +6,22 @@ Streamlit; the live panel is a fragment that polls the job's snapshot twice a se
 
 from __future__ import annotations
 
-import threading
-
 import pandas as pd
 import streamlit as st
 
 from core.config import DataConfig
 from core.data import Dataset, prepare
 from core.models.recurrent import parameter_count
-from core.tasks.live import live_task, warm_up
+from core.tasks.live import live_task
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.train import form as train_form
 from dashboard.train.figures import split_figure
 from dashboard.train.panels import hide_status_stop, job_view, run_results
 
 POLL_S = 0.5  # live redraw period while a job runs
+FIRST_POLL_S = 0.1  # until the first epoch's point is drawn (a Home demo: at once, not in 0.5 s)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -29,14 +29,6 @@ def window_counts(fingerprint: str, cfg: dict, _frame: pd.DataFrame) -> dict[str
     """Windows per span and the split rows; raises prepare's ValueError for bad settings."""
     p = prepare(_frame, DataConfig.from_dict(cfg))
     return dict(train=len(p.train), val=len(p.val), test=len(p.test), a=p.train_end, b=p.val_end)
-
-
-@st.cache_resource(show_spinner=False)
-def warm_up_torch() -> threading.Thread:
-    """Once per server: PyTorch's lazy imports in the background, so a first run starts fast."""
-    thread = threading.Thread(target=warm_up, name="lstmlab-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def data_section() -> tuple[Dataset, DataConfig | None, dict]:
@@ -53,7 +45,7 @@ def data_section() -> tuple[Dataset, DataConfig | None, dict]:
         return ds, None, {}
     title = f"{ds.name}: {cfg.target} with the train / validation / test split"
     fig = split_figure(ds.frame, cfg.target, (counts["a"], counts["b"]), title)
-    st.plotly_chart(fig, width="stretch", key="train-preview")
+    st.plotly_chart(fig, width="stretch", key="train-preview", config=chart_config())
     st.caption(
         f"{len(ds.frame):,} rows → {counts['train']:,} training, {counts['val']:,} validation "
         f"and {counts['test']:,} test windows of T={cfg.lookback} steps predicting K="
@@ -62,12 +54,21 @@ def data_section() -> tuple[Dataset, DataConfig | None, dict]:
     return ds, cfg, counts
 
 
-def live() -> None:
-    """Polled: the job's progress while it runs; when it ends, the whole page redraws."""
+def live(waiting_first: bool = False) -> None:
+    """Polled: the job's progress while it runs; when it ends, the whole page redraws.
+
+    ``waiting_first``: polled fast until the first epoch's point is drawn, then the whole page
+    runs again once, which sets the usual period."""
     job = jobs.holder().get("train")
     job_view(job)
     if job is not None and job.done and jobs.collect_finished():
         st.rerun(scope="app")
+    if waiting_first and job is not None and job.snapshot().get("history"):
+        st.rerun(scope="app")
+
+
+def live_first() -> None:
+    live(waiting_first=True)
 
 
 st.title("Train")
@@ -75,7 +76,6 @@ st.caption(
     "Pick data and a model, press **Train**, and watch the network learn. Training runs in "
     "the background: you can open other pages meanwhile, the sidebar shows its progress."
 )
-warm_up_torch()
 train_form.restore()
 jobs.collect_finished()  # a job that ended while the user was on another page
 
@@ -132,7 +132,11 @@ if ready:
 
 if running:  # one Stop on the page: the live panel's (the sidebar links here)
     hide_status_stop()
-st.fragment(run_every=POLL_S if running else None)(live)()
+train_job = jobs.holder().get("train")
+if running and train_job is not None and not train_job.snapshot().get("history"):
+    st.fragment(run_every=FIRST_POLL_S)(live_first)()
+else:
+    st.fragment(run_every=POLL_S if running else None)(live)()
 
 run = state.current_run()
 if running:

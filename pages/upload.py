@@ -9,6 +9,7 @@ import streamlit as st
 from core.data import DataError, to_csv_bytes
 from core.data.upload import check_upload_size, column_table
 from dashboard.common import state
+from dashboard.common.ui import chart_config
 from dashboard.upload import ui
 from dashboard.upload.figures import preview_figure
 
@@ -97,6 +98,7 @@ def show_upload(uploaded) -> None:
         ),
         width="stretch",
         key=ui.KEY + "preview",
+        config=chart_config(),
     )
 
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")

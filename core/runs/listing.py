@@ -77,7 +77,8 @@ class RunInfo:
         model = str(m.get("model") or "")  # kinds without one model_cfg (comparisons)
         if mc:
             bi = "bi-" if mc.get("bidirectional") else ""
-            model = f"{bi}{str(mc.get('cell') or '?').upper()} {mc.get('hidden_size')}×{mc.get('num_layers')}"
+            cell = str(mc.get("cell") or "?").upper()
+            model = f"{bi}{cell} {mc.get('hidden_size')}×{mc.get('num_layers')}"
         return {
             "id": self.id,
             "name": self.name,

@@ -9,19 +9,64 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+# Okabe & Ito (2008), "Color Universal Design": eight colours told apart with every common
+# colour-vision deficiency (and in greyscale by their lightness). Every line chart uses them.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "bluish green": "#009E73",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+    "sky blue": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+# series in order (yellow last: faint on white); then greys
+PALETTE = [*(v for k, v in OKABE_ITO.items() if k not in ("yellow", "black")), "#555555"]
+PALETTE += [OKABE_ITO["yellow"], "#999999"]
 COLORS = {
-    "train": "#1f77b4",
-    "val": "#ff7f0e",
-    "test": "#2ca02c",
+    "train": OKABE_ITO["blue"],
+    "val": OKABE_ITO["orange"],
+    "test": OKABE_ITO["bluish green"],
     "truth": "#222222",
-    "model": "#d62728",
+    "model": OKABE_ITO["vermillion"],
     "naive": "#7f7f7f",
 }
 SPAN_FILL = {
-    "train": "rgba(31,119,180,0.08)",
-    "val": "rgba(255,127,14,0.12)",
-    "test": "rgba(44,160,44,0.12)",
+    "train": "rgba(0,114,178,0.08)",
+    "val": "rgba(230,159,0,0.12)",
+    "test": "rgba(0,158,115,0.12)",
 }
+# one colour per gate and state, the same on every page (LSTM i f g o c h; GRU r z n)
+GATE_COLORS = {
+    "i": OKABE_ITO["bluish green"],
+    "f": OKABE_ITO["blue"],
+    "g": OKABE_ITO["reddish purple"],
+    "o": OKABE_ITO["orange"],
+    "c": OKABE_ITO["vermillion"],
+    "h": "#222222",
+    "r": OKABE_ITO["sky blue"],
+    "z": OKABE_ITO["blue"],
+    "n": OKABE_ITO["reddish purple"],
+}
+# heatmaps: perceptually uniform, colour-blind-safe scales (0..1 gates: cividis; signed values
+# -1..1: ColorBrewer's red-blue, readable with red-green deficiencies)
+HEAT_SEQUENTIAL = "Cividis"
+HEAT_DIVERGING = "RdBu_r"
+STAR = "#E69F00"  # the best-epoch marker
+
+# the modebar of every chart: export as PNG (2x, for slides) or SVG (see plot_config)
+EXPORT_FORMATS = ("png", "svg")
+
+
+def plot_config(fmt: str = "png", filename: str = "lstm-lab-chart") -> dict:
+    """``st.plotly_chart(config=...)``: the camera button saves the chart as ``fmt``."""
+    fmt = fmt if fmt in EXPORT_FORMATS else "png"
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": fmt, "filename": filename, "scale": 2},
+    }
+
 
 # plotly_white's 2D layout part only, validated once, for line charts redrawn live: the
 # full template by name costs ~20 ms per figure (measured), this one ~1 ms, same look
@@ -77,7 +122,7 @@ def loss_figure(
     if best_y:
         data.append(
             dict(type="scatter", x=[best_epoch], y=[best_y], mode="markers", name="best",
-                 marker=dict(symbol="star", size=14, color="#e6b800",
+                 marker=dict(symbol="star", size=14, color=STAR,
                              line=dict(color="#222", width=1)))
         )  # fmt: skip
     shapes, notes = [], []

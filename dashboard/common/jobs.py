@@ -107,6 +107,18 @@ def _presence(_holder: SessionJobs) -> _Presence:
     return _Presence(_holder)
 
 
+@st.cache_resource(show_spinner=False)
+def warm_up_torch() -> threading.Thread:
+    """Once per server, from the router's first run: PyTorch's lazy imports (the first
+    optimizer step imports torch._dynamo, 4 s or more on a busy CPU) in the background, so
+    the first job a user starts, e.g. a Home demo, shows its first loss point at once."""
+    from core.tasks.live import warm_up
+
+    thread = threading.Thread(target=warm_up, name="lstmlab-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def holder() -> SessionJobs:
     """This session's job holder (created on first use)."""
     if HOLDER_KEY not in st.session_state:

@@ -23,3 +23,24 @@ def metric_row(items: dict[str, str]) -> None:
     cols = st.columns(len(items))
     for col, (label, value) in zip(cols, items.items(), strict=True):
         col.metric(label, value)
+
+
+EXPORT_KEY = "chart-export"  # the modebar camera's format, chosen once in the sidebar
+
+
+def chart_config(filename: str = "lstm-lab-chart") -> dict:
+    """``st.plotly_chart(config=...)`` for every chart: the camera saves PNG (2x) or SVG."""
+    from dashboard.common.figures import plot_config
+
+    return plot_config(st.session_state.get(EXPORT_KEY, "png"), filename)
+
+
+def export_picker() -> None:
+    """Sidebar: which format the camera button of every chart saves."""
+    from dashboard.common.figures import EXPORT_FORMATS
+
+    st.radio(
+        "Chart download (camera icon)", EXPORT_FORMATS, key=EXPORT_KEY, horizontal=True,
+        format_func=lambda f: {"png": "PNG (2x)", "svg": "SVG"}[f],
+        help="The camera icon above every chart saves it in this format, for slides or print.",
+    )  # fmt: skip

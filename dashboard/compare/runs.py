@@ -14,6 +14,7 @@ import streamlit as st
 from core.runs.kinds.compare import UNITS, CompareSummary
 from core.runs.store import RunInfo, RunStore
 from dashboard.common import state
+from dashboard.common.ui import chart_config
 from dashboard.runs.figures import loss_overlay_figure
 
 TABLE_COLUMNS = {
@@ -128,7 +129,7 @@ def compare_runs(store: RunStore, runs: list[RunInfo]) -> None:
         histories, y_title=f"{UNITS}, log scale",
         title="Validation loss of every architecture in the selected comparisons",
     )  # fmt: skip
-    st.plotly_chart(fig, key="runs-overlay-compare")
+    st.plotly_chart(fig, key="runs-overlay-compare", config=chart_config())
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=TABLE_COLUMNS)
     st.caption(
         "Losses are in each task's units (MSE or cross-entropy): compare across tasks with "

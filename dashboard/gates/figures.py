@@ -16,7 +16,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.common.figures import layout, log_ticks, loss_figure
+from dashboard.common.figures import (
+    HEAT_DIVERGING,
+    HEAT_SEQUENTIAL,
+    OKABE_ITO,
+    PALETTE,
+    layout,
+    log_ticks,
+    loss_figure,
+)
 
 NAMES = {
     "i": "input gate i",
@@ -30,18 +38,7 @@ NAMES = {
     "n": "candidate n",
 }
 SIGMOID = {"i", "f", "o", "r", "z"}  # 0..1
-LINE_COLORS = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#17becf",
-    "#bcbd22",
-    "#7f7f7f",
-]
+LINE_COLORS = PALETTE  # Okabe-Ito, colour-blind safe (dashboard.common.figures)
 
 
 def range_text(key: str) -> str:
@@ -71,7 +68,7 @@ def value_range(key: str, values: np.ndarray | None = None, c_max: float | None 
 
 
 def _colorscale(key: str) -> str:
-    return "Viridis" if key in SIGMOID else "RdBu_r"
+    return HEAT_SEQUENTIAL if key in SIGMOID else HEAT_DIVERGING
 
 
 def _hover(key: str) -> str:
@@ -276,7 +273,7 @@ def replay_loss_figure(history: list[dict], epoch: int, best_epoch: int | None) 
     )
     fig.add_vline(
         x=epoch,
-        line=dict(color="#d62728", width=2),
+        line=dict(color=OKABE_ITO["vermillion"], width=2),
         annotation_text=f"epoch {epoch}",
         annotation_position="top right",
     )
@@ -309,7 +306,7 @@ def trend_figure(trend: dict[str, list], epoch: int) -> go.Figure:
                 line=dict(color="#444", dash="dash"),
             )
         )
-    fig.add_vline(x=epoch, line=dict(color="#d62728", width=2))
+    fig.add_vline(x=epoch, line=dict(color=OKABE_ITO["vermillion"], width=2))
     fig.update_yaxes(title_text="gate value / share (0 to 1)", range=[-0.02, 1.02])
     fig.update_xaxes(title_text="epoch")
     return layout(fig, "How the probe window's gates changed", height=260)

@@ -12,6 +12,7 @@ import streamlit as st
 from core.forecast.run import ForecastRun
 from core.gates.probe import GateRecording, gate_trend, recording_of
 from core.gates.view import gate_keys, select, window_input
+from dashboard.common.ui import chart_config
 from dashboard.gates.figures import gate_heatmaps_figure, replay_loss_figure, trend_figure
 from dashboard.gates.ui import PLAY, PREFIX, SPAN_NAMES, Choice
 
@@ -50,7 +51,7 @@ def live_view(job, previous: bool = False) -> None:
             np.arange(gates["h"].shape[1]),
             title=f"Live: the probe window's gates (layer 1) after epoch {live['epoch']}{loss}",
         )
-        st.plotly_chart(fig, width="stretch", key=PREFIX + "live")
+        st.plotly_chart(fig, width="stretch", key=PREFIX + "live", config=chart_config())
 
     body()
 
@@ -137,4 +138,4 @@ def draw_snapshot(run: ForecastRun, rec: GateRecording, epoch: int, choice: Choi
         f"{epoch}{loss}",
         c_max=c_max,
     )
-    st.plotly_chart(fig, width="stretch", key=PREFIX + "replay-heatmaps")
+    st.plotly_chart(fig, width="stretch", key=PREFIX + "replay-heatmaps", config=chart_config())

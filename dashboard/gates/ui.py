@@ -58,7 +58,8 @@ def open_checkpoint(data: bytes, datasets: dict) -> ForecastRun:
 def pick_run() -> ForecastRun | None:
     """The session's run, or a checkpoint opened here (kept apart: the session run survives)."""
     session_run = state.current_run()
-    with st.expander("Inspect a saved checkpoint", expanded=session_run is None):
+    # collapsed: with nothing trained the page shows the demo model (dashboard.common.demo)
+    with st.expander("Inspect a saved checkpoint", expanded=False):
         up = st.file_uploader("LSTM Lab checkpoint (.pt)", type=["pt"], key=UPLOAD)
         if up is not None:
             data = up.getvalue()

@@ -7,6 +7,7 @@ import streamlit as st
 from core.runs import registry as run_kinds
 from core.runs.store import RunInfo, RunStore
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.compare import runs as compare_runs_ui
 from dashboard.runs.figures import (
     loss_overlay_figure,
@@ -77,7 +78,7 @@ def compare_text(store: RunStore, runs: list[RunInfo]) -> None:
         y_title="validation loss (bits per character)", log_y=False,
         title="Validation bits per character of the selected text models",
     )  # fmt: skip
-    st.plotly_chart(fig, key="runs-overlay-text")
+    st.plotly_chart(fig, key="runs-overlay-text", config=chart_config())
     untrained = [names[r.id] for r in chosen if not store.history(r.id)]
     if untrained:
         st.caption(
@@ -108,11 +109,13 @@ def compare_forecasters(store: RunStore, runs: list[RunInfo]) -> None:
         )
     show_train = st.toggle("Show training loss too (dotted)", key="runs-compare-train")
     histories = {names[i]: store.history(i) for i in chosen}
-    st.plotly_chart(loss_overlay_figure(histories, show_train), key="runs-overlay")
+    st.plotly_chart(
+        loss_overlay_figure(histories, show_train), key="runs-overlay", config=chart_config()
+    )
     table = metrics_table({names[i]: by_id[i].meta for i in chosen})
     st.dataframe(table, hide_index=True, width="stretch")
     if table["test MAE"].notna().any():
-        st.plotly_chart(mae_ratio_figure(table), key="runs-mae")
+        st.plotly_chart(mae_ratio_figure(table), key="runs-mae", config=chart_config())
 
 
 def _unique_names(infos: list[RunInfo]) -> dict[str, str]:
@@ -133,7 +136,7 @@ def compare_other(store: RunStore, runs: list[RunInfo]) -> None:
     units = run_kinds.get(runs[0].kind).units
     histories = {names[r.id]: store.history(r.id) for r in chosen}
     fig = loss_overlay_figure(histories, y_title=f"validation loss ({units})", log_y=False)
-    st.plotly_chart(fig, key=f"runs-overlay-{runs[0].kind}")
+    st.plotly_chart(fig, key=f"runs-overlay-{runs[0].kind}", config=chart_config())
 
 
 COMPARERS = {

@@ -22,6 +22,7 @@ from dashboard.common.safe_text import md_escape
 from dashboard.compare import runs as compare_runs_ui
 from dashboard.runs import deploy
 from dashboard.runs import kinds as run_kinds_ui
+from dashboard.runs import report as run_report
 
 FLASH_KEY = "_runs_flash"
 CONFIRM_KEY = "_runs_confirm_delete"
@@ -256,6 +257,8 @@ def export(store: RunStore, info: RunInfo) -> None:
         key="runs-dl-json",
         icon=":material/data_object:",
     )
+    if kind.kind == "forecaster":
+        run_report.download(store, info.id, info.name, slug)
     if not kind.onnx:
         st.info(
             f"ONNX export is for forecasters only. A {kind.label} is exported as its "

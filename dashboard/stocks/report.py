@@ -12,7 +12,7 @@ from core.forecast.backtest import METHODS
 from core.forecast.stock_report import StockReport
 from dashboard.common import jobs
 from dashboard.common.safe_text import md_escape
-from dashboard.common.ui import metric_row
+from dashboard.common.ui import chart_config, metric_row
 from dashboard.stocks.figures import (
     backtest_figure,
     currency_of,
@@ -180,6 +180,7 @@ def render_report(rep: StockReport) -> None:
         ),
         width="stretch",
         key="stocks-backtest",
+        config=chart_config(),
     )
     if cfg.horizon > 1:
         st.dataframe(pd.DataFrame(s["per_step"]).set_index("step"), key="stocks-per-step")
@@ -195,6 +196,7 @@ def render_report(rep: StockReport) -> None:
             teacher_figure(rep.demo, f"One-step vs free-running · {rep.dataset_name}", money),
             width="stretch",
             key="stocks-teacher",
+            config=chart_config(),
         )
     if rep.future is not None:
         unit = "trading day" if rep.calendar == "weekdays" else "day"
@@ -205,6 +207,7 @@ def render_report(rep: StockReport) -> None:
             ),
             width="stretch",
             key="stocks-future",
+            config=chart_config(),
         )
         st.caption(
             f"Fitted on the whole history; {s['interval']:.0%} interval from quantile "

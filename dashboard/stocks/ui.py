@@ -16,6 +16,7 @@ from core.forecast.backtest import BacktestConfig
 from core.forecast.stock_model import INPUTS, MODES, StockConfig
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.stocks.figures import candlestick_figure, compare_figure, currency_of
 
 SELECTED_KEY = "stocks_selected"  # name of the dataset the forecast uses
@@ -134,12 +135,14 @@ def pick_dataset() -> Dataset:
     shown = ds.frame.iloc[-750:]
     title = f"{name}: daily prices, last {len(shown):,} rows"
     fig = candlestick_figure(shown, title, currency_of(ds.provenance))
-    st.plotly_chart(fig, width="stretch", key="stocks-candles")
+    st.plotly_chart(fig, width="stretch", key="stocks-candles", config=chart_config())
     st.caption(md_escape(provenance_line(ds)))
     loaded = [n for n in st.session_state.get(LOADED_KEY, []) if n in options]
     if len(loaded) > 1:
         closes = {n: options[n].frame["Close"] for n in loaded}
-        st.plotly_chart(compare_figure(closes), width="stretch", key="stocks-compare")
+        st.plotly_chart(
+            compare_figure(closes), width="stretch", key="stocks-compare", config=chart_config()
+        )
     return ds
 
 

@@ -23,6 +23,7 @@ from core.text import (
     text_features,
 )
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.text.figures import activation_figure, char_label, colored_text_html, legend_html
 from dashboard.text.ui import current_generation, set_generation
 
@@ -188,6 +189,7 @@ def cells_tab(run: TextRun) -> None:
         activation_figure(text, values, feats[feat], feat, title),
         width="stretch",
         key="text-cells-trace",
+        config=chart_config(),
     )
     st.subheader("Hunt for interpretable cells", anchor=False)
     if st.button(

@@ -13,7 +13,7 @@ from core.training.trainer import DIVERGED
 from dashboard.common.figures import loss_figure
 from dashboard.common.jobs import queue_words, where_words
 from dashboard.common.safe_text import md_escape
-from dashboard.common.ui import metric_row
+from dashboard.common.ui import chart_config, metric_row
 from dashboard.runs import notes as runs_notes
 from dashboard.train.baselines import panel as baselines_panel
 from dashboard.train.figures import forecast_figure, optimizer_figure, scores_table
@@ -111,8 +111,8 @@ def figures(history: list[dict], best_epoch: int | None, clip: float | None) -> 
 
 
 def charts(loss: go.Figure, optimizer: go.Figure, key: str) -> None:
-    st.plotly_chart(loss, width="stretch", key=f"train-{key}-loss")
-    st.plotly_chart(optimizer, width="stretch", key=f"train-{key}-opt")
+    st.plotly_chart(loss, width="stretch", key=f"train-{key}-loss", config=chart_config())
+    st.plotly_chart(optimizer, width="stretch", key=f"train-{key}-opt", config=chart_config())
 
 
 def finished_banner(snap: dict) -> None:
@@ -168,7 +168,7 @@ def run_results(run: ForecastRun) -> None:
     with st.container(border=True):
         band, band_name = baselines_panel(run, spans)
     fig = forecast_figure(spans, d.target, band=band, band_name=band_name)
-    chart.plotly_chart(fig, width="stretch", key="train-run-forecast")
+    chart.plotly_chart(fig, width="stretch", key="train-run-forecast", config=chart_config())
 
 
 def job_view(job: Job | None) -> bool:

@@ -12,7 +12,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, errors_of, poll, run_page, shown
+from conftest import errors_of, poll, run_page, shown
 
 from core.config import DataConfig, ModelConfig, TrainConfig
 from core.data import load_sample
@@ -87,17 +87,30 @@ def _heatmaps(spec: dict) -> dict[str, np.ndarray]:
     return {t["name"]: _decode(t["z"]) for t in spec["data"] if t["type"] == "heatmap"}
 
 
-def test_guard_without_a_run(app):
+def test_without_a_run_the_demo_model_is_shown_with_real_gates(app):
+    """Nothing trained: the shipped demo LSTM, labelled, with the gates nn.LSTM computes."""
+    from gate_reference import reference
+
+    from core.runs import demo
+
     at = run_page(app, "gates.py")
-    assert not at.exception
-    assert shown(at.info[0].value).startswith("Train a model first")
-    links = at.get("page_link")
-    assert len(links) == 1
-    if (ROOT / "pages" / "train.py").exists():  # the Train page ships on another branch
-        assert links[0].proto.label == "Go to the Train page"
-    else:
-        assert links[0].proto.label == "Go to Home and train the quick demo"
-    assert not at.get("plotly_chart")
+    assert not at.exception and not errors_of(at), errors_of(at)
+    label = next(shown(i.value) for i in at.info if "Demo model" in shown(i.value))
+    assert "scripts/train_demo_models.py" in label and "noisy sine" in label
+    assert "Train your own model" in [link.proto.label for link in at.get("page_link")]
+    run = demo.load_forecaster(demo.SINE)
+    win = window_input(run, "val", 0)  # the page's default window
+    ref = reference(run.model.rnn, torch.from_numpy(win.x)[None])  # float64, nn.LSTMCell
+    drawn = _heatmaps(_find(at, "i, f, g, o, c, h of every unit (layer 1)"))
+    assert set(drawn) >= {"i", "f", "g", "o", "c", "h"}, list(drawn)
+    for key in ("i", "f", "g", "o", "c", "h"):
+        np.testing.assert_allclose(
+            drawn[key], ref[key][0, 0, 0].numpy().T, atol=1e-5, rtol=0, err_msg=key
+        )
+    # once the session has its own run, the demo is gone
+    app.session_state["run"] = _train(ModelConfig(cell="lstm", hidden_size=3), probe=False)
+    at = app.run()
+    assert not any("Demo model" in shown(i.value) for i in at.info)
 
 
 def test_lstm_page_draws_the_gates_of_core_and_nn_lstm(app, lstm_run):
