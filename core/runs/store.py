@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - Windows: the thread lock alone
 
 __all__ = ["EVICTIONS", "Limits", "RunError", "RunInfo", "RunStore", "SaveResult"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project folder (core/runs/store.py)
 ENV_DIR = "LSTMLAB_RUNS_DIR"
 STALE_TMP_S = 3600.0  # a .tmp-/.trash- folder this old belongs to a crashed writer
 _THREAD_LOCKS: dict[str, threading.Lock] = {}

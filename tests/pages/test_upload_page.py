@@ -28,6 +28,8 @@ DATA = Path(__file__).resolve().parents[1] / "fixtures" / "data"
 AIRLINE = (DATA / "univariate" / "airline-passengers.csv").read_bytes()
 AAPL = (DATA / "yahoo" / "AAPL.csv").read_bytes()
 SAMPLE = "MSFT (offline sample)"
+# every session starts with the bundled samples, MSFT first (the upload tests add to these)
+BUILT_IN = [SAMPLE, "Airline passengers (monthly sample)", "Sunspots (monthly sample)"]
 REFUSED = "**This file cannot be used as it is.** "
 
 
@@ -55,7 +57,7 @@ def upage(app):
 def test_no_file_shows_how_to_start_and_the_sources(upage):
     assert "No file yet" in upage.info[0].value
     assert upage.subheader[-1].value == "Data sources in this session"
-    assert list(sources(upage)) == [SAMPLE]
+    assert list(sources(upage)) == BUILT_IN
 
 
 def test_upload_report_choose_use_and_train(upage):
@@ -87,7 +89,7 @@ def test_upload_report_choose_use_and_train(upage):
     assert not errors_of(at)
     assert "AAPL \\(upload\\) is a data source now" in at.success[0].value
     ds = sources(at)["AAPL (upload)"]
-    assert list(sources(at)) == [SAMPLE, "AAPL (upload)"]
+    assert list(sources(at)) == [*BUILT_IN, "AAPL (upload)"]
     assert ds.columns == ["Open", "Volume"]
     assert ds.provenance["sha256"] == hashlib.sha256(AAPL).hexdigest()
     assert ds.provenance["target"] == "Open" and ds.provenance["features"] == ["Open", "Volume"]
@@ -117,7 +119,7 @@ def test_missing_values_must_be_handled_before_use(upage):
         "Column 'Passengers' still has 2 missing value(s) (first at 1949-03-01 00:00:00); "
         "choose how to handle missing values (forward fill, interpolate or drop rows)."
     )
-    assert list(sources(at)) == [SAMPLE]
+    assert list(sources(at)) == BUILT_IN
     at.radio(key="upload-fill").set_value("interpolate").run()
     at.button(key="upload-use").click().run()
     assert not errors_of(at)
@@ -182,7 +184,7 @@ def test_refusals_show_the_parser_message_and_keep_earlier_uploads(upage, name, 
     assert at.error[0].value == REFUSED + md(info.value)
     assert name in str(info.value) or "header" in str(info.value)
     assert not at.exception
-    assert list(sources(at)) == [SAMPLE, "air (upload)"]
+    assert list(sources(at)) == [*BUILT_IN, "air (upload)"]
     assert "data sources already in this session are kept" in at.info[0].value
 
 
@@ -260,7 +262,7 @@ def test_remove_an_uploaded_source(upage):
     at.button(key="upload-use").click().run()
     assert "air (upload)" in sources(at)
     at.button(key="upload-remove-0").click().run()
-    assert list(sources(at)) == [SAMPLE]
+    assert list(sources(at)) == BUILT_IN
 
 
 def test_a_session_holds_a_bounded_number_of_uploads(upage, monkeypatch):
@@ -269,7 +271,7 @@ def test_a_session_holds_a_bounded_number_of_uploads(upage, monkeypatch):
     for i in range(3):
         at = upload(at, f"air{i}.csv", AIRLINE.replace(b"Passengers", b"P%d" % i))
         at.button(key="upload-use").click().run()
-    assert list(sources(at)) == [SAMPLE, "air0 (upload)", "air1 (upload)"]
+    assert list(sources(at)) == [*BUILT_IN, "air0 (upload)", "air1 (upload)"]
     assert at.error[0].value == (
         "This session already holds 2 uploaded data sources; remove one under *Data sources "
         "in this session* or reuse a name to replace it."
