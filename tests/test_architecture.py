@@ -25,6 +25,7 @@ CORE_LAYERS = [
     ["core.compare", "core.text", "core.sentiment"],
     ["core.runs"],
     ["core.tasks"],
+    ["core.tune"],
     ["core.cli"],
     ["core.__main__"],
 ]
