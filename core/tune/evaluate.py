@@ -63,6 +63,8 @@ def study_snapshot(study) -> dict:
         "budget": attrs.get("budget"),
         "data": attrs.get("data"),
         "result": attrs.get("result"),
+        "sampler": attrs.get("sampler"),
+        "pruner": attrs.get("pruner"),
         **counts(trials),
     }
 
@@ -79,3 +81,46 @@ def counts(trials: list[dict]) -> dict:
         "n_running": states.count("running"),
         "best": {k: best[k] for k in ("number", "value", "params")} if best else None,
     }
+
+
+def distributions(space: dict) -> dict:
+    """Optuna distributions of a search space's parameters (from ``SearchSpace.to_dict``)."""
+    from core.tune.options import optuna
+
+    d = optuna().distributions
+    return {
+        "cell": d.CategoricalDistribution(list(dict.fromkeys(space["cells"]))),
+        "hidden_size": d.CategoricalDistribution(sorted(set(space["hidden"]))),
+        "num_layers": d.IntDistribution(*map(int, space["layers"])),
+        "dropout": d.FloatDistribution(*map(float, space["dropout"])),
+        "lr": d.FloatDistribution(*map(float, space["lr"]), log=True),
+        "batch_size": d.CategoricalDistribution(sorted(set(space["batch"]))),
+        "lookback": d.CategoricalDistribution(sorted(set(space["lookback"]))),
+        "normalize": d.CategoricalDistribution(list(dict.fromkeys(space["normalize"]))),
+    }
+
+
+def as_study(snapshot: dict):
+    """An in-memory Optuna study of a snapshot's finished trials, for optuna.visualization
+    (no database read per redraw; works for a study whose trials ran elsewhere)."""
+    from core.tune.options import optuna
+
+    o = optuna()
+    states = {"complete": o.trial.TrialState.COMPLETE, "pruned": o.trial.TrialState.PRUNED,
+              "fail": o.trial.TrialState.FAIL}  # fmt: skip
+    dists = distributions(snapshot["space"]) if snapshot.get("space") else {}
+    study = o.create_study(direction="minimize", study_name=snapshot.get("study"))
+    for t in snapshot.get("trials", []):
+        if t["state"] not in states:
+            continue
+        params = {k: v for k, v in t["params"].items() if k in dists}
+        study.add_trial(
+            o.trial.create_trial(
+                state=states[t["state"]],
+                value=t["value"] if t["state"] == "complete" else None,
+                params=params,
+                distributions={k: dists[k] for k in params},
+                intermediate_values={int(s): float(v) for s, v in t["val_curve"]},
+            )
+        )
+    return study

@@ -217,10 +217,17 @@ class Study:
             threads=threads,
         )
         self._records[trial.number] = {
-            "number": trial.number, "state": "waiting", "params": params, "value": None,
-            "val_curve": [], "train_curve": [], "duration_s": None, "pruned_at": None,
-            "message": "", "n_params": None,
-        }  # fmt: skip
+            "number": trial.number,
+            "state": "waiting",
+            "params": dict(trial.params),
+            "value": None,
+            "val_curve": [],
+            "train_curve": [],
+            "duration_s": None,
+            "pruned_at": None,
+            "message": "",
+            "n_params": None,
+        }
         return _Active(trial, params, job)
 
     def _advance(self, a: _Active) -> None:
@@ -359,5 +366,6 @@ class Study:
             n_target=self.n_before + self.n_new, n_before=self.n_before, unit="trial",
             epochs=self.n_new, epoch=new_done, elapsed_search=time.monotonic() - t0,
             space=self.spec.space.to_dict(), budget=self.spec.budget.to_dict(),
+            sampler=self.spec.sampler, pruner=self.spec.pruner, data=self._description()["data"],
             **({"result": result} if result is not None else {}), **c,
         )  # fmt: skip

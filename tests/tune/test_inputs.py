@@ -45,7 +45,7 @@ def test_data_too_short_and_unreachable_storage_lose_nothing(tmp_path):
     short = synthetic("sine", n=100)
     with pytest.raises(ValueError, match=r"largest lookback of the search space \(T=80"):
         Study(TuneSpec(short, DataConfig(target="value"), space), JobManager(1), storage=url)
-    with pytest.raises(ValueError, match="study storage postgresql://127.0.0.1:1/x cannot be"):
+    with pytest.raises(ValueError, match=r"study storage postgresql://127\.0\.0\.1:1/x cannot be"):
         Study(TuneSpec(ds, DataConfig(target="value"), space), JobManager(1),
               storage="postgresql://127.0.0.1:1/x")  # fmt: skip
     with pytest.raises(ValueError, match="was run on other data"):

@@ -71,7 +71,9 @@ def test_study_prunes_saves_the_best_run_continues_and_reopens(tmp_path):
     assert snap2["n_trials"] == 10 and snap2["n_before"] == 8
     # a restart: nothing in memory, the study reopens from its database
     again = load_snapshot("s1", storage=url)
-    assert again["n_trials"] == 10 and again["result"]["best_value"] == snap2["result"]["best_value"]
+    assert (
+        again["n_trials"] == 10 and again["result"]["best_value"] == snap2["result"]["best_value"]
+    )
     assert [s["name"] for s in list_studies(url)] == ["s1"]
 
 
