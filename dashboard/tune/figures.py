@@ -34,17 +34,20 @@ def history_figure(snapshot: dict) -> go.Figure | None:
     study = as_study(snapshot)
     if not any(t.value is not None for t in study.trials):
         return None
-    fig = plot_optimization_history(study)
+    fig = plot_optimization_history(study, target_name="validation loss")
     fig.update_traces(selector=dict(mode="markers"), marker=dict(size=9, color=COLORS["train"]))
     fig.update_traces(selector=dict(mode="lines"), line=dict(color=COLORS["model"], width=2))
     layout(
         fig,
-        "Optimisation history: each trial's best validation loss",
+        "Optimisation history (best validation loss of each trial)",
         340,
         hovermode="closest",
         xaxis_title="trial",
         yaxis_title="validation loss (MSE, scaled)",
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
+        margin=dict(l=60, r=20, t=50, b=80),
     )
+    fig.update_xaxes(dtick=1 if len(study.trials) <= 20 else None, rangemode="tozero")
     fig.update_yaxes(type="log")
     return fig
 
@@ -117,11 +120,13 @@ def curves_figure(snapshot: dict) -> go.Figure | None:
     fig = go.Figure(data=data)
     layout(
         fig,
-        "Learning curves: validation loss per epoch, every trial",
+        "Learning curves (validation loss per epoch)",
         360,
         hovermode="closest",
         xaxis_title="epoch",
         yaxis_title="validation loss",
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
+        margin=dict(l=60, r=20, t=50, b=80),
     )
     fig.update_yaxes(type="log")
     return fig
@@ -134,13 +139,13 @@ def parallel_figure(snapshot: dict) -> go.Figure | None:
     study = as_study(snapshot)
     if sum(t.value is not None for t in study.trials) < 2:
         return None
-    fig = plot_parallel_coordinate(study)
+    fig = plot_parallel_coordinate(study, target_name="val loss")
     layout(
         fig,
-        "Parallel coordinates: settings of each completed trial, coloured by loss",
-        380,
+        "Parallel coordinates (each completed trial, coloured by loss)",
+        420,
         hovermode="closest",
-        margin=dict(l=70, r=60, t=90, b=40),
+        margin=dict(l=80, r=80, t=100, b=90),
     )
     return fig
 
@@ -153,11 +158,11 @@ def importance_figure(snapshot: dict) -> go.Figure | None:
     done = [t for t in study.trials if t.value is not None]
     if len(done) < MIN_FOR_IMPORTANCE or len({k for t in done for k in t.params}) < 2:
         return None
-    fig = plot_param_importances(study)
+    fig = plot_param_importances(study, target_name="val loss")
     fig.update_traces(marker_color=COLORS["train"])
     layout(
         fig,
-        "Parameter importances (fANOVA on completed trials)",
+        "Parameter importances (fANOVA)",
         320,
         hovermode="closest",
         xaxis_title="importance for the validation loss",

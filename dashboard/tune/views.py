@@ -93,13 +93,12 @@ def charts(snap: dict) -> None:
             st.plotly_chart(curves, width="stretch", key="tune-fig-curves")
         else:
             st.caption("Learning curves appear after each trial's first epoch.")
-    left, right = st.columns([3, 2])
+    if parallel is not None:
+        st.plotly_chart(parallel, width="stretch", key="tune-fig-parallel")
+    else:
+        st.caption("Parallel coordinates appear once two trials completed.")
+    left, right = st.columns(2)
     with left:
-        if parallel is not None:
-            st.plotly_chart(parallel, width="stretch", key="tune-fig-parallel")
-        else:
-            st.caption("Parallel coordinates appear once two trials completed.")
-    with right:
         if importance is not None:
             st.plotly_chart(importance, width="stretch", key="tune-fig-importance")
         else:
@@ -107,6 +106,8 @@ def charts(snap: dict) -> None:
                 f"Parameter importances appear once {figures.MIN_FOR_IMPORTANCE} trials "
                 "completed and at least two settings vary."
             )
+    with right:
+        best_so_far(snap)
     table = figures.trial_table(snap)
     if not table.empty:
         st.dataframe(
@@ -116,6 +117,16 @@ def charts(snap: dict) -> None:
             key="tune-table",
             column_config={"val loss": st.column_config.NumberColumn(format="%.4g")},
         )
+
+
+def best_so_far(snap: dict) -> None:
+    """The best completed trial's settings, in words, while the search goes on."""
+    best = snap.get("best")
+    if not best:
+        return
+    st.markdown(f"**Best so far: trial {best['number']}**, validation loss {_loss(best['value'])}")
+    for k, v in best["params"].items():
+        st.markdown(f"- {md_escape(k)}: **{md_escape(f'{v:.3g}' if isinstance(v, float) else v)}**")
 
 
 def result_panel(snap: dict) -> None:
