@@ -172,33 +172,38 @@ class Study:
         pending: _Active | None = None
         launched, why = 0, ""
         self.phase = "searching"
-        while True:
-            if ctx.stop_event.is_set():
-                why = "stopped by the user"
-            elif budget.time_limit_s and time.monotonic() - t0 > budget.time_limit_s:
-                why = f"the time limit of {budget.time_limit_s:g} s was reached"
-            if why:
-                break
-            while len(active) < budget.parallel and (pending or launched < self.n_new):
-                if pending is None:
-                    pending = self._ask()
-                    launched += 1
-                try:
-                    self.manager.submit(pending.job)
-                except Busy:
-                    break  # every slot is taken: try again at the next poll
-                pending.started = time.time()
-                active[pending.trial.number] = pending
-                pending = None
-            for number, a in list(active.items()):
-                self._advance(a)
-                if a.job.done:
-                    self._finish(a)
-                    del active[number]
-            self._publish(ctx, active, t0)
-            if not active and pending is None and launched >= self.n_new:
-                break
-            ctx.stop_event.wait(self.poll_s)
+        try:
+            while True:
+                if ctx.stop_event.is_set():
+                    why = "stopped by the user"
+                elif budget.time_limit_s and time.monotonic() - t0 > budget.time_limit_s:
+                    why = f"the time limit of {budget.time_limit_s:g} s was reached"
+                if why:
+                    break
+                while len(active) < budget.parallel and (pending or launched < self.n_new):
+                    if pending is None:
+                        pending = self._ask()
+                        launched += 1
+                    try:
+                        self.manager.submit(pending.job)
+                    except Busy:
+                        break  # every slot is taken: try again at the next poll
+                    pending.started = time.time()
+                    active[pending.trial.number] = pending
+                    pending = None
+                for number, a in list(active.items()):
+                    self._advance(a)
+                    if a.job.done:
+                        self._finish(a)
+                        del active[number]
+                self._publish(ctx, active, t0)
+                if not active and pending is None and launched >= self.n_new:
+                    break
+                ctx.stop_event.wait(self.poll_s)
+        except BaseException:  # never leave trials training for a coordinator that died
+            for a in active.values():
+                a.job.stop()
+            raise
         self._wind_down(ctx, active, pending, why, t0)
         return self._conclude(ctx, why, t0)
 

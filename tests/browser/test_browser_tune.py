@@ -24,8 +24,8 @@ def test_a_study_runs_live_in_the_browser(page, server_url):
     page.goto(f"{server_url}/tune")
     wait_ready(page)
     page.get_by_role("heading", name="Tune").first.wait_for()
-    fill(page, "tune-trials", "6")
-    fill(page, "tune-epochs", "6")
+    fill(page, "tune-trials", "4")
+    fill(page, "tune-epochs", "4")
     page.locator(".st-key-tune-start button").click()
     page.wait_for_function(
         """(sel) => { const el = document.querySelector(sel);

@@ -117,3 +117,15 @@ def test_stop_ends_the_study_cleanly(tmp_path):
     stored = optuna.load_study(study_name="long", storage=url)
     assert stored.trials and all(t.state.is_finished() for t in stored.trials)
     assert len(stored.trials) < 40
+
+
+def test_the_time_limit_ends_the_search_and_the_best_trial_is_still_scored(tmp_path):
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    ds = synthetic("sine", n=300)
+    budget = Budget(trials=500, epochs=4, time_limit_s=5)
+    s = Study(TuneSpec(ds, DATA, SPACE, budget, pruner="none"), JobManager(1), storage=url,
+              store=None)  # fmt: skip
+    snap = run_study(s, timeout=120)
+    assert snap["phase"] == "stopped" and "time limit of 5 s" in snap["result"]["stopped"]
+    assert 1 <= snap["n_trials"] < 500 and snap["n_running"] == 0
+    assert snap["result"]["test"]["n"] > 0  # the best completed trial, scored once

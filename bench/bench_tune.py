@@ -1,0 +1,154 @@
+"""Benchmark: hyperparameter search on the bundled sine and on MSFT.
+
+Per series:
+- the best validation loss a small TPE study finds (median pruning) vs the Train page's
+  default preset ("quick demo") trained for the same epochs: both the lowest validation MSE
+  in scaled units, lower is better; trials pruned; wall time of the study;
+- the per-trial overhead of the tuning machinery (trials as jobs, a coordinator polling
+  their snapshots, Optuna calls on the server) against a bare Optuna ask/tell loop training
+  the same trials in the calling thread with the same storage (random sampler with the same
+  seed, no pruning: both train exactly the same settings). Best of ``REPEATS`` runs each,
+  alternated. Target: within 10%.
+
+Run from the repo root: ``LSTMLAB_THREADS=1 python bench/bench_tune.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import machine, table  # noqa: E402
+from core.config import DataConfig  # noqa: E402
+from core.data import load_sample, synthetic  # noqa: E402
+from core.forecast.run import build_run, train_run  # noqa: E402
+from core.jobs.threads import JobManager  # noqa: E402
+from core.training.device import configure_threads  # noqa: E402
+from core.training.presets import PRESETS as TRAIN_PRESETS  # noqa: E402
+from core.training.trainer import Callback  # noqa: E402
+from core.tune import Budget, SearchSpace, Study, TuneSpec  # noqa: E402
+from core.tune.options import make_sampler, optuna  # noqa: E402
+from core.tune.space import trial_configs  # noqa: E402
+
+TRIALS, EPOCHS, OVERHEAD_TRIALS, REPEATS = 10, 8, 6, 2
+SPACE = SearchSpace(
+    cells=("lstm", "gru"), hidden=(16, 32, 64), layers=(1, 2), lr=(1e-3, 2e-2), batch=(32, 64)
+)
+
+
+def series():
+    return [
+        ("sine", synthetic("sine", n=1000), DataConfig(target="value", lookback=30)),
+        (
+            "MSFT",
+            load_sample("MSFT", last=1000),
+            DataConfig(target="Close", lookback=30, normalize="ratio"),
+        ),
+    ]
+
+
+def default_preset_loss(ds, data_cfg) -> float:
+    p = TRAIN_PRESETS["quick demo"]
+    run = build_run(ds, data_cfg, p["model"], p["train"].replace(epochs=EPOCHS))
+    return train_run(run).fit.best_val_loss
+
+
+def study(ds, data_cfg, url, trials, sampler, pruner) -> tuple[dict, float]:
+    spec = TuneSpec(ds, data_cfg, SPACE, Budget(trials=trials, epochs=EPOCHS), sampler, pruner)
+    t0 = time.perf_counter()
+    job = Study(spec, JobManager(1), storage=url, store=None).job().start()
+    job.join()
+    return job.snapshot(), time.perf_counter() - t0
+
+
+class _Report(Callback):
+    def __init__(self, trial):
+        self.trial = trial
+
+    def on_epoch_end(self, trainer, record):
+        self.trial.report(record["val_loss"], record["epoch"])
+
+
+def bare_loop(ds, data_cfg, url, trials) -> float:
+    """The same trials as a bare Optuna ask/tell loop, no jobs: the baseline."""
+    o = optuna()
+    t0 = time.perf_counter()
+    st = o.create_study(storage=url, sampler=make_sampler("random", SPACE, 0))
+    for _ in range(trials):
+        trial = st.ask()
+        cfgs = trial_configs(SPACE.suggest(trial), data_cfg, EPOCHS)
+        run = train_run(build_run(ds, *cfgs), [_Report(trial)])
+        st.tell(trial, run.fit.best_val_loss)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    configure_threads(None)
+    print(f"machine: {machine()}")
+    print(
+        f"study: {TRIALS} trials x {EPOCHS} epochs, TPE + median pruning, 1 trial at once; "
+        f"overhead: {OVERHEAD_TRIALS} trials, random sampler, no pruning, best of {REPEATS}\n"
+    )
+    rows = []
+    tmp = Path(tempfile.mkdtemp())
+    for name, ds, data_cfg in series():
+        default = default_preset_loss(ds, data_cfg)
+        snap, wall = study(ds, data_cfg, f"sqlite:///{tmp / f'{name}.db'}", TRIALS, "tpe", "median")
+        best = snap["best"]["value"]
+        bare, ours = [], []
+        for r in range(REPEATS):
+            bare.append(
+                bare_loop(ds, data_cfg, f"sqlite:///{tmp / f'b{name}{r}.db'}", OVERHEAD_TRIALS)
+            )
+            _s, t = study(
+                ds,
+                data_cfg,
+                f"sqlite:///{tmp / f'o{name}{r}.db'}",
+                OVERHEAD_TRIALS,
+                "random",
+                "none",
+            )
+            ours.append(t)
+        b, o = min(bare), min(ours)
+        rows.append(
+            [
+                name,
+                default,
+                best,
+                best / default,
+                snap["n_pruned"],
+                f"{wall:.0f}",
+                b / OVERHEAD_TRIALS,
+                o / OVERHEAD_TRIALS,
+                (o - b) / OVERHEAD_TRIALS,
+                f"{100 * (o / b - 1):+.1f}%",
+            ]
+        )
+        print(f"{name} done", flush=True)
+    print()
+    print(
+        table(
+            [
+                "series",
+                "default val loss",
+                "tuned val loss",
+                "tuned/default",
+                "pruned",
+                "study s",
+                "bare s/trial",
+                "ours s/trial",
+                "overhead s/trial",
+                "overhead",
+            ],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
