@@ -19,7 +19,8 @@ from typing import Any
 
 from core.config import DataConfig
 from core.data import Dataset
-from core.jobs.threads import FAILED, Busy, Job, training_job
+from core.jobs.threads import FAILED, QUEUED, Busy, Job, training_job
+from core.training.fit_result import COMPLETED
 from core.tune import options
 from core.tune.evaluate import counts, study_snapshot, test_scores, trial_record
 from core.tune.space import Budget, SearchSpace, check_data, trial_configs
@@ -129,6 +130,7 @@ class Study:
             self.session = current_session()
         self._records: dict[int, dict] = {t.number: trial_record(t) for t in self.study.trials}
         self._best_run: tuple | None = None  # (trial number, ForecastRun, value)
+        self._version = 0  # bumped whenever a trial record changes
         self.phase = "ready"
 
     # -- setup -------------------------------------------------------------------------------
@@ -171,6 +173,7 @@ class Study:
         active: dict[int, _Active] = {}
         pending: _Active | None = None
         launched, why = 0, ""
+        shown, last = -1, 0.0
         self.phase = "searching"
         try:
             while True:
@@ -196,7 +199,9 @@ class Study:
                     if a.job.done:
                         self._finish(a)
                         del active[number]
-                self._publish(ctx, active, t0)
+                if self._version != shown or time.monotonic() - last > 1.0:
+                    shown, last = self._version, time.monotonic()  # publish what changed
+                    self._publish(ctx, active, t0)
                 if not active and pending is None and launched >= self.n_new:
                     break
                 ctx.stop_event.wait(self.poll_s)
@@ -233,6 +238,7 @@ class Study:
             "message": "",
             "n_params": None,
         }
+        self._version += 1
         return _Active(trial, params, job)
 
     def _advance(self, a: _Active) -> None:
@@ -240,7 +246,7 @@ class Study:
         snap = a.job.snapshot()
         history = snap.get("history") or []
         rec = self._records[a.trial.number]
-        rec.update(state="running", n_params=snap.get("n_params"), duration_s=snap.get("elapsed"))
+        rec.update(n_params=snap.get("n_params"), duration_s=snap.get("elapsed"))
         if a.pruned_at is not None:
             return
         for item in history[a.reported :]:
@@ -255,7 +261,10 @@ class Study:
                 a.pruned_at = epoch
                 a.job.stop()
                 break
-        rec.update(val_curve=list(a.val), train_curve=list(a.train), pruned_at=a.pruned_at)
+        state = "waiting" if snap.get("status") == QUEUED else "running"
+        if len(a.val) != len(rec["val_curve"]) or rec["state"] != state:
+            self._version += 1
+        rec.update(state=state, val_curve=list(a.val), train_curve=list(a.train))
 
     def _finish(self, a: _Active, stopped_why: str = "") -> None:
         """Tell Optuna how the trial ended; keep its model if it is the best so far."""
@@ -273,7 +282,13 @@ class Study:
             t.set_user_attr("pruned_at", a.pruned_at)
             t.set_user_attr("message", f"pruned after epoch {a.pruned_at}")
             frozen = self.study.tell(t, state=o.trial.TrialState.PRUNED)
-        elif snap.get("status") == FAILED or stopped_why or not values:
+        elif (
+            snap.get("status") == FAILED
+            or not values
+            or (
+                stopped_why and snap.get("reason") != COMPLETED  # finished all epochs: a result
+            )
+        ):
             why = stopped_why or snap.get("message") or "no finite validation loss"
             t.set_user_attr("message", why)
             frozen = self.study.tell(t, state=o.trial.TrialState.FAIL)
@@ -285,6 +300,7 @@ class Study:
                 result = a.job.result
                 self._best_run = (t.number, result, min(values)) if result is not None else best
         self._records[t.number] = trial_record(frozen)
+        self._version += 1
 
     def _wind_down(self, ctx, active: dict, pending: _Active | None, why: str, t0: float) -> None:
         """Stop the running trials, wait for them, record them as stopped (not as results)."""
