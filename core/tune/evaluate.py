@@ -35,7 +35,8 @@ def test_scores(run: ForecastRun) -> dict:
 def trial_record(ft) -> dict:
     """A finished or running Optuna FrozenTrial as a plain dict."""
     curve = [[int(step), float(v)] for step, v in sorted(ft.intermediate_values.items())]
-    duration = ft.user_attrs.get("duration_s")
+    info = ft.user_attrs.get("info") or {}
+    duration = info.get("duration_s")
     if duration is None and ft.datetime_start and ft.datetime_complete:
         duration = (ft.datetime_complete - ft.datetime_start).total_seconds()
     return {
@@ -46,9 +47,9 @@ def trial_record(ft) -> dict:
         "val_curve": curve,
         "train_curve": list(ft.user_attrs.get("train_loss", [])),
         "duration_s": duration,
-        "pruned_at": ft.user_attrs.get("pruned_at"),
-        "message": ft.user_attrs.get("message", ""),
-        "n_params": ft.user_attrs.get("n_params"),
+        "pruned_at": info.get("pruned_at"),
+        "message": info.get("message", ""),
+        "n_params": info.get("n_params"),
     }
 
 

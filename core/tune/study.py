@@ -273,14 +273,12 @@ class Study:
         snap = a.job.snapshot()
         t = a.trial
         duration = snap.get("elapsed") or (time.time() - a.started)
-        t.set_user_attr("train_loss", a.train)
-        t.set_user_attr("duration_s", duration)
-        t.set_user_attr("n_params", snap.get("n_params"))
-        t.set_user_attr("params_all", a.params)
+        t.set_user_attr("train_loss", a.train)  # the validation curve: intermediate values
+        info = {"duration_s": duration, "n_params": snap.get("n_params"), "params_all": a.params}
         values = [v for _, v in a.val]
         if a.pruned_at is not None:
-            t.set_user_attr("pruned_at", a.pruned_at)
-            t.set_user_attr("message", f"pruned after epoch {a.pruned_at}")
+            info.update(pruned_at=a.pruned_at, message=f"pruned after epoch {a.pruned_at}")
+            t.set_user_attr("info", info)
             frozen = self.study.tell(t, state=o.trial.TrialState.PRUNED)
         elif (
             snap.get("status") == FAILED
@@ -289,11 +287,12 @@ class Study:
                 stopped_why and snap.get("reason") != COMPLETED  # finished all epochs: a result
             )
         ):
-            why = stopped_why or snap.get("message") or "no finite validation loss"
-            t.set_user_attr("message", why)
+            info["message"] = stopped_why or snap.get("message") or "no finite validation loss"
+            t.set_user_attr("info", info)
             frozen = self.study.tell(t, state=o.trial.TrialState.FAIL)
         else:
-            t.set_user_attr("message", snap.get("message") or "")
+            info["message"] = snap.get("message") or ""
+            t.set_user_attr("info", info)
             frozen = self.study.tell(t, min(values))
             best = self._best_run
             if best is None or min(values) < best[2]:
@@ -305,7 +304,7 @@ class Study:
     def _wind_down(self, ctx, active: dict, pending: _Active | None, why: str, t0: float) -> None:
         """Stop the running trials, wait for them, record them as stopped (not as results)."""
         if pending is not None:
-            pending.trial.set_user_attr("message", why or "never started")
+            pending.trial.set_user_attr("info", {"message": why or "never started"})
             frozen = self.study.tell(pending.trial, state=options.optuna().trial.TrialState.FAIL)
             self._records[pending.trial.number] = trial_record(frozen)
         for a in active.values():
@@ -343,7 +342,10 @@ class Study:
         elif attrs.get("result", {}).get("best_trial") == best.number:
             return {k: v for k, v in attrs["result"].items() if k != "stopped"}  # scored already
         else:  # the model of a trial run elsewhere: the same settings and seed rebuild it
-            params = best.user_attrs.get("params_all") or {**self.spec.space.fixed(), **best.params}
+            params = best.user_attrs.get("info", {}).get("params_all") or {
+                **self.spec.space.fixed(),
+                **best.params,
+            }
             cfgs = trial_configs(
                 params, self.spec.data_cfg, self.spec.budget.epochs, self.spec.seed
             )
@@ -351,7 +353,7 @@ class Study:
         out = {
             "best_trial": best.number,
             "best_value": best.value,
-            "params": best.user_attrs.get("params_all") or dict(best.params),
+            "params": best.user_attrs.get("info", {}).get("params_all") or dict(best.params),
             "test": test_scores(run),
             "run_id": None,
         }
