@@ -96,16 +96,17 @@ def curves_figure(snapshot: dict) -> go.Figure | None:
                     hoverinfo="skip",
                 )
             )
-    data.append(
-        dict(
-            type="scatter",
-            x=[None],
-            y=[None],
-            mode="markers",
-            name="pruned (×)",
-            marker=dict(symbol="x", size=10, color="#555"),
+    if any(t["state"] == "pruned" for t in trials):
+        data.append(
+            dict(
+                type="scatter",
+                x=[None],
+                y=[None],
+                mode="markers",
+                name="pruned (×)",
+                marker=dict(symbol="x", size=10, color="#555"),
+            )
         )
-    )
     if best is not None:
         data.append(
             dict(
