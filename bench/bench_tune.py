@@ -2,8 +2,8 @@
 
 Per series:
 - the best validation loss a small TPE study finds (median pruning) vs the Train page's
-  default preset ("quick demo") trained for the same epochs: both the lowest validation MSE
-  in scaled units, lower is better; trials pruned; wall time of the study;
+  default preset ("quick demo") trained for the same epochs: both the validation MSE in the
+  target's units at the best epoch, lower is better; trials pruned; wall time of the study;
 - the per-trial overhead of the tuning machinery (trials as jobs, a coordinator polling
   their snapshots, Optuna calls on the server) against a bare Optuna ask/tell loop training
   the same trials in the calling thread with the same storage (random sampler with the same
@@ -21,6 +21,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,11 +38,17 @@ from core.training.trainer import Callback  # noqa: E402
 from core.tune import Budget, SearchSpace, Study, TuneSpec  # noqa: E402
 from core.tune.options import make_sampler, optuna  # noqa: E402
 from core.tune.space import trial_configs  # noqa: E402
+from core.tune.trial import VALUE_KEY, UnitsLoss  # noqa: E402
 
 TRIALS, EPOCHS, OVERHEAD_TRIALS, REPEATS = 10, 8, 6, 3
 SPACE = SearchSpace(
     cells=("lstm", "gru"), hidden=(16, 32, 64), layers=(1, 2), lr=(1e-3, 2e-2), batch=(32, 64)
 )
+
+
+def space_for(data_cfg):
+    """The bench's space with the series' own window mode (losses compare in target units)."""
+    return replace(SPACE, normalize=(data_cfg.normalize,), lookback=(data_cfg.lookback,))
 
 
 def series():
@@ -56,13 +63,16 @@ def series():
 
 
 def default_preset_loss(ds, data_cfg) -> float:
+    """The preset's validation MSE in the target's units at its best epoch (as a trial's)."""
     p = TRAIN_PRESETS["quick demo"]
     run = build_run(ds, data_cfg, p["model"], p["train"].replace(epochs=EPOCHS))
-    return train_run(run).fit.best_val_loss
+    fit = train_run(run, [UnitsLoss(run)]).fit
+    return next(h[VALUE_KEY] for h in fit.history if h["epoch"] == fit.best_epoch)
 
 
 def study(ds, data_cfg, url, trials, sampler, pruner) -> tuple[dict, float]:
-    spec = TuneSpec(ds, data_cfg, SPACE, Budget(trials=trials, epochs=EPOCHS), sampler, pruner)
+    budget = Budget(trials=trials, epochs=EPOCHS)
+    spec = TuneSpec(ds, data_cfg, space_for(data_cfg), budget, sampler, pruner)
     t0 = time.perf_counter()
     job = Study(spec, JobManager(1), storage=url, store=None).job().start()
     job.join()
@@ -74,7 +84,7 @@ class _Report(Callback):
         self.trial = trial
 
     def on_epoch_end(self, trainer, record):  # Optuna's documented per-epoch pattern
-        self.trial.report(record["val_loss"], record["epoch"])
+        self.trial.report(record[VALUE_KEY], record["epoch"])
         if self.trial.should_prune():  # never with the bench's NopPruner; asked as usual
             trainer.stop_event.set()
 
@@ -84,17 +94,19 @@ def bare_loop(ds, data_cfg, url, trials) -> tuple[float, float]:
     Returns (wall seconds, seconds spent building and training the trials)."""
     o = optuna()
     t0 = time.perf_counter()
+    space = space_for(data_cfg)
     st = o.create_study(
-        storage=url, sampler=make_sampler("random", SPACE, 0), pruner=o.pruners.NopPruner()
+        storage=url, sampler=make_sampler("random", space, 0), pruner=o.pruners.NopPruner()
     )
     train_s = 0.0
     for _ in range(trials):
         trial = st.ask()
-        cfgs = trial_configs(SPACE.suggest(trial), data_cfg, EPOCHS)
+        cfgs = trial_configs(space.suggest(trial), data_cfg, EPOCHS)
         t1 = time.perf_counter()
-        run = train_run(build_run(ds, *cfgs), [_Report(trial)])
+        run = build_run(ds, *cfgs)
+        fit = train_run(run, [UnitsLoss(run), _Report(trial)]).fit
         train_s += time.perf_counter() - t1
-        st.tell(trial, run.fit.best_val_loss)
+        st.tell(trial, next(h[VALUE_KEY] for h in fit.history if h["epoch"] == fit.best_epoch))
     return time.perf_counter() - t0, train_s
 
 

@@ -24,7 +24,7 @@ from core.training.fit_result import COMPLETED
 from core.tune import options
 from core.tune.evaluate import counts, study_snapshot, test_scores, trial_record
 from core.tune.space import Budget, SearchSpace, check_data, trial_configs
-from core.tune.trial import LocalContext, TrialTask
+from core.tune.trial import VALUE_KEY, LocalContext, TrialTask
 
 STOP_WAIT_S = 120.0  # how long a stopped trial may take to finish its batch
 
@@ -251,7 +251,7 @@ class Study:
             return
         for item in history[a.reported :]:
             a.reported += 1
-            epoch, val = int(item["epoch"]), item.get("val_loss")
+            epoch, val = int(item["epoch"]), item.get(VALUE_KEY, item.get("val_loss"))
             a.train.append(item.get("train_loss"))
             if val is None or not math.isfinite(val):
                 continue
@@ -293,11 +293,13 @@ class Study:
         else:
             info["message"] = snap.get("message") or ""
             t.set_user_attr("info", info)
-            frozen = self.study.tell(t, min(values))
+            # the value of the epoch whose weights the trial kept (its best validation epoch)
+            value = dict(map(tuple, a.val)).get(snap.get("best_epoch"), min(values))
+            frozen = self.study.tell(t, value)
             best = self._best_run
-            if best is None or min(values) < best[2]:
+            if best is None or value < best[2]:
                 result = a.job.result
-                self._best_run = (t.number, result, min(values)) if result is not None else best
+                self._best_run = (t.number, result, value) if result is not None else best
         self._records[t.number] = trial_record(frozen)
         self._version += 1
 

@@ -39,11 +39,11 @@ def history_figure(snapshot: dict) -> go.Figure | None:
     fig.update_traces(selector=dict(mode="lines"), line=dict(color=COLORS["model"], width=2))
     layout(
         fig,
-        "Optimisation history (best validation loss of each trial)",
+        "Optimisation history (validation MSE of each trial)",
         340,
         hovermode="closest",
         xaxis_title="trial",
-        yaxis_title="validation loss (MSE, scaled)",
+        yaxis_title="validation MSE (target units)",
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
         margin=dict(l=60, r=20, t=50, b=80),
     )
@@ -121,11 +121,11 @@ def curves_figure(snapshot: dict) -> go.Figure | None:
     fig = go.Figure(data=data)
     layout(
         fig,
-        "Learning curves (validation loss per epoch)",
+        "Learning curves (validation MSE per epoch)",
         360,
         hovermode="closest",
         xaxis_title="epoch",
-        yaxis_title="validation loss",
+        yaxis_title="validation MSE (target units)",
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
         margin=dict(l=60, r=20, t=50, b=80),
     )
