@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             "best_trial": result.get("best_trial"),
             "best_params": result.get("params"),
             "best_val_loss": result.get("best_value"),
+            "objective": "validation MSE in the target's units, at the trial's best epoch",
             "test_mae": test.get("model_mae"),
             "naive_mae": test.get("naive_mae"),
             "drift_mae": test.get("drift_mae"),

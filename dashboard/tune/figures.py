@@ -34,7 +34,7 @@ def history_figure(snapshot: dict) -> go.Figure | None:
     study = as_study(snapshot)
     if not any(t.value is not None for t in study.trials):
         return None
-    fig = plot_optimization_history(study, target_name="validation loss")
+    fig = plot_optimization_history(study, target_name="validation MSE")
     fig.update_traces(selector=dict(mode="markers"), marker=dict(size=9, color=COLORS["train"]))
     fig.update_traces(selector=dict(mode="lines"), line=dict(color=COLORS["model"], width=2))
     layout(
@@ -140,7 +140,7 @@ def parallel_figure(snapshot: dict) -> go.Figure | None:
     study = as_study(snapshot)
     if sum(t.value is not None for t in study.trials) < 2:
         return None
-    fig = plot_parallel_coordinate(study, target_name="val loss")
+    fig = plot_parallel_coordinate(study, target_name="val MSE")
     layout(
         fig,
         "Parallel coordinates (each completed trial, coloured by loss)",
@@ -159,14 +159,14 @@ def importance_figure(snapshot: dict) -> go.Figure | None:
     done = [t for t in study.trials if t.value is not None]
     if len(done) < MIN_FOR_IMPORTANCE or len({k for t in done for k in t.params}) < 2:
         return None
-    fig = plot_param_importances(study, target_name="val loss")
+    fig = plot_param_importances(study, target_name="val MSE")
     fig.update_traces(marker_color=COLORS["train"])
     layout(
         fig,
         "Parameter importances (fANOVA)",
         320,
         hovermode="closest",
-        xaxis_title="importance for the validation loss",
+        xaxis_title="importance for the validation MSE",
         yaxis_title="",
     )
     return fig
@@ -180,7 +180,7 @@ def trial_table(snapshot: dict) -> pd.DataFrame:
         for k, v in t["params"].items():
             row[k] = f"{v:.2g}" if isinstance(v, float) else v
         value = t["value"] if t["state"] == "complete" else None
-        row["val loss"] = value if value is not None and math.isfinite(value) else None
+        row["val MSE"] = value if value is not None and math.isfinite(value) else None
         row["epochs"] = len(t["val_curve"])
         row["seconds"] = round(t["duration_s"], 1) if t.get("duration_s") else None
         row["note"] = t.get("message") or ""

@@ -53,7 +53,7 @@ def status_line(snap: dict) -> None:
         f"{snap.get('n_failed', 0)} failed, {snap.get('n_running', 0)} running"
     )
     if best:
-        words += f" · best validation loss **{_loss(best.get('value'))}** (trial {best['number']})"
+        words += f" · best validation MSE **{_loss(best.get('value'))}** (trial {best['number']})"
     st.markdown(words)
     st.caption(f"Stored in {md_escape(snap.get('storage', ''))}")
 
@@ -115,7 +115,7 @@ def charts(snap: dict) -> None:
             hide_index=True,
             width="stretch",
             key="tune-table",
-            column_config={"val loss": st.column_config.NumberColumn(format="%.4g")},
+            column_config={"val MSE": st.column_config.NumberColumn(format="%.4g")},
         )
 
 
@@ -124,7 +124,7 @@ def best_so_far(snap: dict) -> None:
     best = snap.get("best")
     if not best:
         return
-    st.markdown(f"**Best so far: trial {best['number']}**, validation loss {_loss(best['value'])}")
+    st.markdown(f"**Best so far: trial {best['number']}**, validation MSE {_loss(best['value'])}")
     for k, v in best["params"].items():
         st.markdown(f"- {md_escape(k)}: **{md_escape(f'{v:.3g}' if isinstance(v, float) else v)}**")
 
@@ -154,7 +154,7 @@ def result_panel(snap: dict) -> None:
         for k, v in result["params"].items()
     )
     st.markdown(
-        f"Trial **{result['best_trial']}** (validation loss {_loss(result['best_value'])}): "
+        f"Trial **{result['best_trial']}** (validation MSE {_loss(result['best_value'])}): "
         f"{md_escape(params)}. Scored once, after the search, on {test['n']:,} test windows "
         "it never saw; selection used the validation span only."
     )

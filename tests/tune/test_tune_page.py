@@ -55,7 +55,7 @@ def test_a_tiny_study_runs_on_the_page_and_its_best_run_opens(app, store):
     ):
         assert any(t.startswith(title) for t in names), (title, names)
     table = at.dataframe[0].value
-    assert len(table) == 5 and {"state", "cell", "hidden_size", "val loss"} <= set(table.columns)
+    assert len(table) == 5 and {"state", "cell", "hidden_size", "val MSE"} <= set(table.columns)
     scores = at.dataframe[1].value
     assert list(scores["forecast"])[:2] == ["tuned model", "naive (last value)"]
     assert scores["test MAE"].notna().all()
