@@ -21,6 +21,7 @@ PAGES = {
         ("home.py", "Home", ":material/home:"),
         ("train.py", "Train", ":material/model_training:"),
         ("gates.py", "Gates", ":material/grid_on:"),
+        ("tune.py", "Tune", ":material/tune:"),
         ("runs.py", "Runs", ":material/inventory_2:"),
     ],
     "Data": [

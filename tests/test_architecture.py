@@ -26,6 +26,7 @@ CORE_LAYERS = [
     ["core.runs"],
     ["core.export"],
     ["core.tasks"],
+    ["core.tune"],
     ["core.cli"],
     ["core.__main__"],
 ]

@@ -156,6 +156,18 @@ def start_job(
     return job
 
 
+def adopt(kind: str, job: Job) -> Job:
+    """Start a coordinating job for this session outside the manager's cap (it trains
+    nothing itself; the jobs it submits take the slots), shown in the sidebar like any job."""
+    h = holder()
+    current = h.get(kind)
+    if current is not None and not current.done:
+        raise Busy("a job of this kind is already running in this session: stop it first")
+    h.jobs[kind] = job
+    h.collected.discard(job.id)
+    return job.start()
+
+
 def collect_finished() -> list[Job]:
     """Move results of finished jobs into session state (once each); returns those jobs."""
     h = holder()
@@ -213,11 +225,12 @@ KIND_WORDS = {  # job kind -> the page it belongs to, as the sidebar names it
     "compare": "RNN vs GRU vs LSTM",
     "text": "Text generation",
     "sentiment": "Sentiment",
+    "tune": "Tune",
 }
 
 
 KIND_PAGES = {"train": "train.py", "stocks": "stocks.py", "compare": "compare.py",
-              "text": "text.py", "sentiment": "sentiment.py"}  # fmt: skip
+              "text": "text.py", "sentiment": "sentiment.py", "tune": "tune.py"}  # fmt: skip
 
 
 def ordinal(n: int) -> str:
@@ -255,7 +268,8 @@ def progress_words(snap: dict) -> str:
         return "starting…"
     eta = snap.get("eta_s")
     known = eta is not None and eta == eta
-    return f"epoch {snap.get('epoch') or 0}/{epochs}" + (f", ETA {_fmt_s(eta)}" if known else "")
+    unit = snap.get("unit") or "epoch"  # a study counts trials
+    return f"{unit} {snap.get('epoch') or 0}/{epochs}" + (f", ETA {_fmt_s(eta)}" if known else "")
 
 
 def sidebar_status() -> None:

@@ -31,6 +31,8 @@ SAMPLE_ROWS = 2500  # the offline default: the last ~10 years of MSFT
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 TRAIN_PAGE = PAGES_DIR / "train.py"
 RUNS_PAGE = PAGES_DIR / "runs.py"
+GATES_PAGE = PAGES_DIR / "gates.py"
+TUNE_PAGE = PAGES_DIR / "tune.py"
 
 
 @st.cache_resource(show_spinner=False)
