@@ -132,3 +132,21 @@ def test_the_time_limit_ends_the_search_and_the_best_trial_is_still_scored(tmp_p
     assert snap["phase"] == "stopped" and "time limit of 5 s" in snap["result"]["stopped"]
     assert 1 <= snap["n_trials"] < 500 and snap["n_running"] == 0
     assert snap["result"]["test"]["n"] > 0  # the best completed trial, scored once
+
+
+def test_trials_run_in_ray_workers_with_optuna_on_the_server(tmp_path, ray_local):
+    """Issue 15 + 16: the same study on the Ray backend: each trial trains in a Ray worker
+    (another process), the coordinator here reads its snapshots, reports and prunes; the best
+    run comes back and is saved here."""
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    store = RunStore(tmp_path / "runs")
+    manager = JobManager(backend=ray_local)
+    study = Study(spec(synthetic("sine", n=300), trials=3, epochs=3), manager, name="ray",
+                  storage=url, store=store)  # fmt: skip
+    snap = run_study(study, timeout=300.0)
+    assert snap["phase"] == "done" and snap["n_trials"] == 3
+    stored = optuna.load_study(study_name="ray", storage=url)
+    assert all(t.intermediate_values for t in stored.trials)  # every trial reported per epoch
+    run = forecaster_kind.load(store, snap["result"]["run_id"])
+    assert run.fit.history and run.scores("test")["n"] > 0
+    assert not manager.running()
