@@ -23,3 +23,16 @@ def metric_row(items: dict[str, str]) -> None:
     cols = st.columns(len(items))
     for col, (label, value) in zip(cols, items.items(), strict=True):
         col.metric(label, value)
+
+
+def link_box(slot, params: dict[str, str]) -> None:
+    """The "Copy link" control: this page's address with its settings (st.code's copy button
+    copies it, no network needed)."""
+    from dashboard.common.urlstate import full_link
+
+    with slot.container(), st.expander("Copy link to this setup", icon=":material/link:"):
+        st.code(full_link(params), language=None, wrap_lines=True)
+        st.caption(
+            "Opening it fills this page's form the same way; with the same seed on a CPU, "
+            "training gives the same curve. Uploaded data stays here."
+        )
