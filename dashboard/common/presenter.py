@@ -38,7 +38,7 @@ def toggle() -> None:
 
 CSS = f"""<style>
 html {{ font-size: {PAGE_FONT_PX}px; }}
-[data-testid="stMainBlockContainer"] {{ max-width: 100%; padding: 2.2rem 1.6rem 3rem; }}
+[data-testid="stMainBlockContainer"] {{ max-width: 100%; padding: 3.6rem 1.6rem 3rem; }}
 [data-testid="stMainBlockContainer"] h1 {{ font-size: 2.1rem; padding-top: 0; }}
 [data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] p,
 [data-testid="stCaptionContainer"] {{ font-size: 1rem; }}

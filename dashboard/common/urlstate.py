@@ -192,13 +192,13 @@ def load(params: Sequence[Param], values: dict[str, str]) -> tuple[dict[str, Any
         try:
             value = from_url(p, text)
         except (ValueError, TypeError):
-            notes.append(f"`{md_escape(p.name)}={md_escape(text)}` is not a valid value")
+            notes.append(f"**{md_escape(p.name)}={md_escape(text)}** is not a valid value")
             continue
         ss[p.widget_key()] = value
         applied[p.widget_key()] = value
     unknown = [k for k in values if k not in known]
     if unknown:
-        names = ", ".join(f"`{md_escape(k)}`" for k in unknown)
+        names = ", ".join(f"**{md_escape(k)}**" for k in unknown)
         notes.append(f"{names} {'is not a setting' if len(unknown) == 1 else 'are not settings'} "
                      "of this page")  # fmt: skip
     return applied, notes
@@ -264,7 +264,7 @@ def _teacher_notes() -> list[str]:
     bad = [n for n in teacher.get(LOCK, []) + teacher.get(HIDE, []) if n not in known]
     if not bad:
         return []
-    return [f"{', '.join(f'`{md_escape(n)}`' for n in bad)} in `lock`/`hide` "
+    return [f"{', '.join(f'**{md_escape(n)}**' for n in bad)} in `lock`/`hide` "
             f"{'is' if len(bad) == 1 else 'are'} not a control of the lab"]  # fmt: skip
 
 
