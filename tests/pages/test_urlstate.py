@@ -102,7 +102,11 @@ def test_a_link_fills_the_train_form_and_the_form_writes_the_same_link():
     at = open_link("train", LINK)
     ss = at.session_state
     assert ss["train-source"] == train_link.form.SYNTHETIC_LABEL
-    assert (ss["train-syn-kind"], ss["train-syn-n"], ss["train-syn-noise"]) == ("noisy_sine", 400, 0.2)
+    assert (ss["train-syn-kind"], ss["train-syn-n"], ss["train-syn-noise"]) == (
+        "noisy_sine",
+        400,
+        0.2,
+    )
     assert (ss["train-lookback"], ss["train-cell"], ss["train-hidden"]) == (12, "gru", 16)
     assert (ss["train-lr"], ss["train-epochs"], ss["train-seed"], ss["train-early"]) == (
         0.01, 4, 7, True)  # fmt: skip
