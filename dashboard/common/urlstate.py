@@ -264,6 +264,8 @@ def _teacher_notes() -> list[str]:
     bad = [n for n in teacher.get(LOCK, []) + teacher.get(HIDE, []) if n not in known]
     if not bad:
         return []
+    for name in (LOCK, HIDE):  # the unknown names leave the link
+        teacher[name] = [n for n in teacher.get(name, []) if n in known]
     return [f"{', '.join(f'**{md_escape(n)}**' for n in bad)} in `lock`/`hide` "
             f"{'is' if len(bad) == 1 else 'are'} not a control of the lab"]  # fmt: skip
 
