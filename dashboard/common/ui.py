@@ -30,7 +30,7 @@ def link_box(slot, params: dict[str, str]) -> None:
     copies it, no network needed)."""
     from dashboard.common.urlstate import full_link
 
-    with slot.container(), st.expander("Copy link to this setup", icon=":material/link:"):
+    with slot.container(), st.popover("Copy link to this setup", icon=":material/link:"):
         st.code(full_link(params), language=None, wrap_lines=True)
         st.caption(
             "Opening it fills this page's form the same way; with the same seed on a CPU, "

@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard.common.safe_text import md_escape
 
 PRESENT, LOCK, HIDE = "present", "lock", "hide"
 RESERVED = (PRESENT, LOCK, HIDE)
+STREAMLIT_OWN = ("embed", "embed_options")  # Streamlit refuses to set these
 LOADED = "_url_loaded"  # pages whose link values were applied in this session
 BOUND = "_url_bound"  # (page, params) bound in the current run, for sync()
 FIRST = "_url_first"  # (page, query dict) of the session's first run: the link as opened
@@ -250,6 +252,8 @@ def _pin(params: Sequence[Param]) -> None:
 def register(page: str, names: Sequence[str]) -> None:
     """Declare a page's URL names (at import of its link module), so ``lock``/``hide``
     names can be checked on any page."""
+    taken = [n for n in names if n.lower() in STREAMLIT_OWN or n in RESERVED]
+    assert not taken, f"{page}: {taken} are reserved query parameters"
     REGISTRY[page] = tuple(names)
 
 
@@ -339,7 +343,10 @@ def sync() -> dict[str, str]:
     want = query(bound[1] if bound else None)
     have = {k: st.query_params.get_all(k)[-1] for k in st.query_params}
     if list(have.items()) != list(want.items()):
-        st.query_params.from_dict(want)
+        try:
+            st.query_params.from_dict(want)
+        except StreamlitAPIException:  # a name Streamlit keeps (embed): the link stays as it is
+            return have
     return want
 
 

@@ -21,7 +21,7 @@ def params() -> list[Param]:
                       "cannot travel in a link: a bundled review set is used instead"},
               encode=lambda k: k if k in BUNDLED else "upload"),
         Param("cell", "sent-cell", choices=list(CLASSIFIER_CELLS), default=m.cell),
-        Param("embed", "sent-embed", choices=SIZES, default=m.embed_dim),
+        Param("emb", "sent-embed", choices=SIZES, default=m.embed_dim),
         Param("hidden", "sent-hidden", choices=SIZES, default=m.hidden_size),
         Param("layers", "sent-layers", "int", lo=1, hi=3, default=m.num_layers),
         Param("bidir", "sent-bidir", "bool", default=m.bidirectional),

@@ -41,7 +41,7 @@ def params() -> list[Param]:
         _per_preset("layers", "layers", "int", (0, "num_layers"), lo=1, hi=4),
         _per_preset("hidden", "hidden", "choice", (0, "hidden_size"),
                     choices=[32, 64, 128, 256, 512]),
-        _per_preset("embed", "e", "choice", (0, "embed_size"), choices=[8, 16, 32, 64]),
+        _per_preset("emb", "e", "choice", (0, "embed_size"), choices=[8, 16, 32, 64]),
         _per_preset("dropout", "drop", "float", (0, "dropout"), lo=0.0, hi=0.5),
         _per_preset("epochs", "epochs", "int", (1, "epochs"), lo=1, hi=1000),
         _per_preset("batch", "batch", "choice", (1, "batch_size"),
