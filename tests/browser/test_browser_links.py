@@ -62,8 +62,8 @@ def test_a_link_reproduces_the_form_and_the_run_in_fresh_sessions(browser, serve
         assert "8" in page.locator(".st-key-train-hidden").inner_text()
         histories.append(train_and_read_losses(page))
         # the page's own link (sidebar, Copy link) says the same setup
-        page.get_by_text("Copy link to this setup").click()
-        copied = page.locator("[data-testid='stSidebar'] code").first.inner_text()
+        page.get_by_text("Copy link to this setup").click()  # a popover with the address
+        copied = page.locator("[data-testid='stCode']").first.inner_text()
         assert f"/train?{QUICK}" in copied.replace("\n", "")
         assert page.locator(ERRORS).count() == 0
         context.close()

@@ -255,3 +255,21 @@ def test_other_pages_take_their_link_and_note_junk(page, link, key, value):
     assert at.session_state[key] == value
     assert "epochs=100000" in notes(at)
     assert query(at) == link
+
+
+def test_a_gates_link_opened_before_any_run_applies_once_a_run_exists(two_layer_run):
+    at = open_link("gates", {"tab": "Summary", "span": "test", "by": "index", "win": "3"})
+    assert any("Train a model first" in i.value for i in at.info)
+    at.query_params.clear()  # moving to Train and back clears the address in a browser
+    at.session_state["run"] = two_layer_run
+    at.run()
+    ss = at.session_state
+    assert (ss["gates-tab"], ss["gates-span"], ss["gates-k-test"]) == ("Summary", "test", 3)
+
+
+def test_names_streamlit_keeps_cannot_be_registered():
+    from dashboard.common import urlstate
+
+    with pytest.raises(AssertionError, match="embed"):
+        urlstate.register("nowhere", ["lr", "embed"])
+    assert "nowhere" not in urlstate.REGISTRY
