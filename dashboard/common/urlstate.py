@@ -232,9 +232,20 @@ def bind(page: str, params: Sequence[Param], after_load: Callable[[dict], None] 
     for p in params:  # a preset or a callback may have moved a locked value: put it back
         k = p.widget_key()
         if k in pins and ss.get(k) != pins[k]:
-            ss[k] = pins[k]
+            if _still_valid(p, pins[k]):
+                ss[k] = pins[k]
+            else:  # e.g. a window number beyond a new, shorter run: the widget's own value
+                del pins[k]
     _hide_css(params)
     publish()  # now: a page that calls st.stop() later sends nothing after it
+
+
+def _still_valid(p: Param, value: Any) -> bool:
+    try:
+        text = to_url(p, value)
+        return text is not None and _same(from_url(p, text), value)
+    except (ValueError, TypeError):
+        return False
 
 
 def _pin(params: Sequence[Param]) -> None:
