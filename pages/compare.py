@@ -11,6 +11,7 @@ from core.tasks.compare import compare_job, sweep_job
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
 from dashboard.common.ui import chart_config
+from dashboard.compare import link as compare_link
 from dashboard.compare import runs as compare_runs_ui
 from dashboard.compare.controls import settings
 from dashboard.compare.figures import (
@@ -32,6 +33,7 @@ st.markdown(
     "before the end, so a network must carry it that far."
 )
 
+compare_link.bind()  # the link's settings, before the widgets
 chosen = settings(state.datasets())
 c_start, c_note = st.columns([1, 3], vertical_alignment="center")
 if c_start.button(

@@ -18,7 +18,9 @@ from core.gates.view import (
 from dashboard.common import demo, jobs, state
 from dashboard.common.safe_text import md_escape
 from dashboard.common.ui import chart_config
+from dashboard.common.urlstate import ctl
 from dashboard.gates import cell as cell_ui
+from dashboard.gates import link as gates_link
 from dashboard.gates import replay as gates_replay
 from dashboard.gates import ui as gates_ui
 from dashboard.gates.figures import (
@@ -46,6 +48,7 @@ if run is None and training:
 if run is None:  # nothing trained yet: the shipped demo model, labelled as such
     run, _ = demo.session_or_demo()
 gates_ui.reset_on_new_run(run)
+gates_link.bind(run)  # the link's tab, window, layer and units (first visit of the session)
 cfg = run.model_cfg
 keys = gate_keys(cfg.cell)
 st.caption(
@@ -63,7 +66,7 @@ all_gates = gates_ui.gates_of(run, choice.span, choice.k)  # key -> (L, D, T, H)
 g = select(all_gates, choice.layer, choice.direction)  # key -> (T, H)
 order = unit_order(g, cfg.cell, choice.sort)
 where = f"layer {choice.layer + 1}{', backward' if choice.direction else ''}"
-tabs = st.tabs(["Heatmaps", "Units", "Summary", "Across training", "One cell by hand"])
+tabs = st.tabs(gates_link.TABS, key=gates_link.TAB_KEY, on_change="rerun")
 
 with tabs[0]:
     if cfg.cell == "rnn":
@@ -89,7 +92,7 @@ with tabs[1]:
         [int(u) for u in order],
         default=[int(u) for u in order[:4]],
         format_func=lambda u: f"unit {u}",
-        key="gates-units",
+        **ctl("gates-units"),
         help=f"Listed by {choice.sort}, largest first.",
     )
     if units:

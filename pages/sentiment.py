@@ -13,6 +13,7 @@ from dashboard.common import jobs, state
 from dashboard.common.ui import chart_config, metric_row
 from dashboard.runs import notes as runs_notes
 from dashboard.sentiment import figures as figs
+from dashboard.sentiment import link as sentiment_link
 from dashboard.sentiment import ui
 
 KIND = "sentiment"
@@ -26,6 +27,7 @@ st.markdown(
     "shown below) and stops early when the validation loss turns up. Padded positions are "
     "packed away, so they never reach the loss, the attention or the gates."
 )
+sentiment_link.bind()  # the link's settings, before the widgets
 dataset = ui.dataset_picker()
 configs = ui.settings_form()
 if configs is not None:

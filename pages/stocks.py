@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.forecast.stock_report import report_task
 from dashboard.common import jobs, state
+from dashboard.stocks import link as stock_link
 from dashboard.stocks import report as stock_report_ui
 from dashboard.stocks import ui as stock_ui
 
@@ -16,6 +17,7 @@ st.markdown(
     "prices. Every forecast only uses data up to its own day."
 )
 
+stock_link.bind()  # the link's settings, before the widgets
 st.subheader("1 · Data", anchor=False)
 stock_ui.download_form()
 dataset = stock_ui.pick_dataset()

@@ -10,6 +10,7 @@ from core.tasks.text import text_task
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
 from dashboard.runs import notes as runs_notes
+from dashboard.text import link as text_link
 from dashboard.text import tabs as text_tabs
 from dashboard.text import ui as text_ui
 from dashboard.text.figures import bpc_figure
@@ -21,6 +22,7 @@ st.markdown(
     "then generate with your own prompt, and colour text by single cells to find ones that "
     "count along a line or detect quotes."
 )
+text_link.bind()  # the link's settings, before the widgets
 left, right = st.columns([3, 2], gap="large")
 with left:
     corpus = text_ui.corpus_picker()

@@ -17,6 +17,7 @@ from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
 from dashboard.common.ui import chart_config
 from dashboard.train import form as train_form
+from dashboard.train import link as train_link
 from dashboard.train.figures import split_figure
 from dashboard.train.panels import hide_status_stop, job_view, run_results
 
@@ -76,6 +77,7 @@ st.caption(
     "Pick data and a model, press **Train**, and watch the network learn. Training runs in "
     "the background: you can open other pages meanwhile, the sidebar shows its progress."
 )
+train_link.bind()  # the link's settings first: restore() only fills what is still missing
 train_form.restore()
 jobs.collect_finished()  # a job that ended while the user was on another page
 

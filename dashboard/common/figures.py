@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -79,11 +79,23 @@ LIGHT_TEMPLATE = go.layout.Template(
 )
 
 
+def _scale() -> float:  # presenter mode's font factor (replaced by set_scale)
+    return 1.0
+
+
+def set_scale(provider: Callable[[], float]) -> None:
+    """Where base_layout reads its font scale (dashboard.common.presenter sets it)."""
+    global _scale
+    _scale = provider
+
+
 def base_layout(title: str, height: int, template: object = "plotly_white") -> dict:
     """The house layout as a spec: title, size, margins, legend on top, hover by x."""
+    s = _scale()
     return dict(
-        title=dict(text=title, x=0.01, font=dict(size=16)),
-        height=height,
+        title=dict(text=title, x=0.01, font=dict(size=round(16 * s))),
+        **({"font": dict(size=round(12 * s))} if s != 1 else {}),
+        height=round(height * (1 + (s - 1) / 2)),
         margin=dict(l=60, r=20, t=50, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
         hovermode="x unified",

@@ -44,3 +44,16 @@ def export_picker() -> None:
         format_func=lambda f: {"png": "PNG (2x)", "svg": "SVG"}[f],
         help="The camera icon above every chart saves it in this format, for slides or print.",
     )  # fmt: skip
+
+
+def link_box(slot, params: dict[str, str]) -> None:
+    """The "Copy link" control: this page's address with its settings (st.code's copy button
+    copies it, no network needed)."""
+    from dashboard.common.urlstate import full_link
+
+    with slot.container(), st.popover("Copy link to this setup", icon=":material/link:"):
+        st.code(full_link(params), language=None, wrap_lines=True)
+        st.caption(
+            "Opening it fills this page's form the same way; with the same seed on a CPU, "
+            "training gives the same curve. Uploaded data stays here."
+        )

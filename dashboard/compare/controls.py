@@ -21,6 +21,7 @@ from core.compare.specs import (
 from core.compare.sweep import MAX_SWEEP_LAGS
 from core.config import DataConfig, TrainConfig
 from core.data import SYNTHETIC, Dataset, synthetic
+from dashboard.common.urlstate import ctl
 
 SIDE_BY_SIDE = "Side by side"
 DEPTH = "Deeper stack, with and without clipping"
@@ -46,11 +47,11 @@ class CompareSettings:
 def _sweep_settings(key: str) -> tuple[dict, str]:
     tasks = {TASK_TITLES[t]: t for t in TASK_TITLES}
     c1, c2, c3 = st.columns([2, 3, 2])
-    title = c1.selectbox("Task", list(tasks), key=f"{key}-sweep-task")
+    title = c1.selectbox("Task", list(tasks), **ctl(f"{key}-sweep-task"))
     lags = c2.multiselect(
-        "Lags", SWEEP_LAGS, [5, 10, 20, 30], max_selections=MAX_SWEEP_LAGS, key=f"{key}-lags"
+        "Lags", SWEEP_LAGS, [5, 10, 20, 30], max_selections=MAX_SWEEP_LAGS, **ctl(f"{key}-lags")
     )
-    n = c3.select_slider("Training sequences", [1024, 2048, 4096, 8192], 4096, key=f"{key}-sn")
+    n = c3.select_slider("Training sequences", [1024, 2048, 4096, 8192], 4096, **ctl(f"{key}-sn"))
     sweep = {"task_name": tasks[title], "lags": sorted(lags), "n_train": n}
     return sweep, f"{title}, lags {', '.join(map(str, sorted(lags)))}"
 
@@ -58,26 +59,28 @@ def _sweep_settings(key: str) -> tuple[dict, str]:
 def _task_settings(datasets: dict[str, Dataset], key: str) -> tuple[Callable[[], TaskData], str]:
     tasks = {TASK_TITLES[t]: t for t in TASK_TITLES} | {DATASET: ""}
     c1, c2, c3 = st.columns([2, 2, 2])
-    title = c1.selectbox("Task", list(tasks), key=f"{key}-task")
+    title = c1.selectbox("Task", list(tasks), **ctl(f"{key}-task"))
     if title != DATASET:
         lag = c2.slider(
             "Lag: steps to remember",
             1,
             min(MAX_LAG, 100),
             20,
-            key=f"{key}-lag",
+            **ctl(f"{key}-lag"),
             help="The difficulty. As the lag grows, the plain RNN fails first.",
         )
-        n = c3.select_slider("Training sequences", [1024, 2048, 4096, 8192], 4096, key=f"{key}-n")
+        n = c3.select_slider(
+            "Training sequences", [1024, 2048, 4096, 8192], 4096, **ctl(f"{key}-n")
+        )
         name = tasks[title]
         return partial(make_task, name, lag, n_train=n, n_val=1024, seed=0), f"{title}, lag {lag}"
     sources = list(datasets) + [SYNTH_PREFIX + k for k in SYNTHETIC]
-    source = c2.selectbox("Data", sources, key=f"{key}-data")
+    source = c2.selectbox("Data", sources, **ctl(f"{key}-data"))
     ds = datasets.get(source) or synthetic(source.removeprefix(SYNTH_PREFIX), n=2000, seed=0)
     cols = ds.columns
     default = next((c for c in ("Close", "value") if c in cols), cols[0])
     target = c3.selectbox("Target column", cols, cols.index(default), key=f"{key}-target")
-    lookback = c1.slider("Lookback (steps in)", 5, 120, 30, key=f"{key}-lookback")
+    lookback = c1.slider("Lookback (steps in)", 5, 120, 30, **ctl(f"{key}-lookback"))
     data_cfg = DataConfig(target=target, lookback=lookback, horizon=1)
     return partial(dataset_task, ds, data_cfg), f"{ds.name} · {target}"
 
@@ -89,32 +92,32 @@ def _arch_settings(experiment: str, key: str) -> list[ArchSpec]:
             list(ARCHITECTURES),
             list(DEFAULT_ARCHS),
             max_selections=6,
-            key=f"{key}-archs",
+            **ctl(f"{key}-archs"),
             help="Trained one after another with the same data, seed and budget.",
         )
         return [ARCHITECTURES[label] for label in labels]
     c1, c2 = st.columns([3, 2])
     names = {v: k for k, v in CELL_LABELS.items()}
-    cells = c1.multiselect("Cells", list(names), ["RNN", "LSTM"], key=f"{key}-cells")
-    layers = c2.slider("Stacked layers", 2, 6, 4, key=f"{key}-layers")
+    cells = c1.multiselect("Cells", list(names), ["RNN", "LSTM"], **ctl(f"{key}-cells"))
+    layers = c2.slider("Stacked layers", 2, 6, 4, **ctl(f"{key}-layers"))
     return depth_specs([names[c] for c in cells], layers)
 
 
 def _budget_settings(key: str) -> tuple[int, TrainConfig, bool]:
     with st.expander("Budget and initialisation (shared by every architecture)"):
         c1, c2, c3, c4 = st.columns(4)
-        hidden = c1.select_slider("Hidden units", [16, 32, 64, 128], 64, key=f"{key}-hidden")
-        epochs = c2.slider("Epochs", 1, 60, 10, key=f"{key}-epochs")
-        batch = c3.select_slider("Batch size", [32, 64, 128, 256], 128, key=f"{key}-batch")
-        lr = c4.select_slider("Learning rate", [1e-3, 3e-3, 1e-2, 3e-2], 1e-2, key=f"{key}-lr")
+        hidden = c1.select_slider("Hidden units", [16, 32, 64, 128], 64, **ctl(f"{key}-hidden"))
+        epochs = c2.slider("Epochs", 1, 60, 10, **ctl(f"{key}-epochs"))
+        batch = c3.select_slider("Batch size", [32, 64, 128, 256], 128, **ctl(f"{key}-batch"))
+        lr = c4.select_slider("Learning rate", [1e-3, 3e-3, 1e-2, 3e-2], 1e-2, **ctl(f"{key}-lr"))
         c1, c2, c3 = st.columns(3)
         clip = c1.number_input(
-            "Gradient clipping (0 = off)", 0.0, 100.0, 1.0, 0.5, key=f"{key}-clip"
+            "Gradient clipping (0 = off)", 0.0, 100.0, 1.0, 0.5, **ctl(f"{key}-clip")
         )
-        seed = int(c2.number_input("Seed", 0, 10_000, 0, key=f"{key}-seed"))
+        seed = int(c2.number_input("Seed", 0, 10_000, 0, **ctl(f"{key}-seed")))
         ortho = c3.checkbox(
             "Orthogonal recurrent weights",
-            key=f"{key}-ortho",
+            **ctl(f"{key}-ortho"),
             help="Off: PyTorch's default init for every cell (the textbook setting). On: "
             "orthogonal W_hh, a known fix that lets a plain RNN remember much longer.",
         )
@@ -129,7 +132,7 @@ def _budget_settings(key: str) -> tuple[int, TrainConfig, bool]:
 def settings(datasets: dict[str, Dataset], key: str = "cmp") -> CompareSettings | None:
     """All controls; returns None (after a message) when the choice cannot run."""
     experiment = st.radio(
-        "Experiment", [SIDE_BY_SIDE, DEPTH, SWEEP], horizontal=True, key=f"{key}-experiment"
+        "Experiment", [SIDE_BY_SIDE, DEPTH, SWEEP], horizontal=True, **ctl(f"{key}-experiment")
     )
     sweep = None
     if experiment == SWEEP:

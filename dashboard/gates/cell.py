@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.forecast.run import ForecastRun
 from core.gates.by_hand import GATES, check_unit, layer_weights, single_unit, step_inputs
+from dashboard.common.urlstate import ctl
 
 KEY = "gates-cell-"
 ACT = {"i": r"\sigma", "f": r"\sigma", "g": r"\tanh", "o": r"\sigma"}
@@ -88,7 +89,7 @@ def _from_model(run: ForecastRun, gates: dict, x: np.ndarray, layer: int, direct
     """A unit of the trained LSTM at one step of the chosen window (inputs from the window)."""
     hsz, t_len = gates["h"].shape[-1], gates["h"].shape[2]
     c1, c2 = st.columns(2)
-    unit = c1.selectbox("Unit", range(hsz), key=KEY + "unit", format_func=lambda u: f"unit {u}")
+    unit = c1.selectbox("Unit", range(hsz), **ctl(KEY + "unit"), format_func=lambda u: f"unit {u}")
     t = c2.slider(
         "Step t of the window",
         0,

@@ -19,6 +19,7 @@ from core.runs.formats.common import CheckpointError
 from core.runs.formats.forecaster import load_dict, load_run
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.urlstate import ctl
 
 PREFIX = "gates-"
 RUN_TOKEN = "_gates_run_token"
@@ -111,7 +112,7 @@ def window_picker(run: ForecastRun) -> Choice:
         "Span",
         spans,
         index=spans.index("val") if "val" in spans else 0,
-        key=PREFIX + "span",
+        **ctl(PREFIX + "span"),
         format_func=lambda s: f"{SPAN_NAMES[s]} ({len(p.span(s))} windows)",
         horizontal=False,
     )
@@ -120,7 +121,7 @@ def window_picker(run: ForecastRun) -> Choice:
     is_dates = isinstance(labels, pd.DatetimeIndex)
     with c2:
         by = (
-            st.radio("Pick the window by", ["date", "index"], horizontal=True, key=PREFIX + "by")
+            st.radio("Pick the window by", ["date", "index"], horizontal=True, **ctl(PREFIX + "by"))
             if is_dates
             else "index"
         )
@@ -131,12 +132,12 @@ def window_picker(run: ForecastRun) -> Choice:
                 value=lo,
                 min_value=lo,
                 max_value=hi,
-                key=f"{PREFIX}date-{span}",
+                **ctl(f"{PREFIX}date-{span}"),
                 help="The window is the lookback days right before this trading day.",
             )
             k = min(int(labels.searchsorted(pd.Timestamp(day))), n - 1)
         else:
-            k = st.slider("Window number", 0, n - 1, 0, key=f"{PREFIX}k-{span}") if n > 1 else 0
+            k = st.slider("Window number", 0, n - 1, 0, **ctl(f"{PREFIX}k-{span}")) if n > 1 else 0
         t = run.data_cfg.lookback
         first = p.index[int(p.span(span).start[k]) - t]
         st.caption(
@@ -147,7 +148,7 @@ def window_picker(run: ForecastRun) -> Choice:
             st.selectbox(
                 "Layer",
                 range(cfg.num_layers),
-                key=PREFIX + "layer",
+                **ctl(PREFIX + "layer"),
                 format_func=lambda i: f"layer {i + 1} of {cfg.num_layers}",
             )
             if cfg.num_layers > 1
@@ -157,7 +158,7 @@ def window_picker(run: ForecastRun) -> Choice:
             st.radio(
                 "Direction",
                 [0, 1],
-                key=PREFIX + "dir",
+                **ctl(PREFIX + "dir"),
                 horizontal=True,
                 format_func=lambda d: "forward" if d == 0 else "backward",
             )
@@ -170,7 +171,7 @@ def window_picker(run: ForecastRun) -> Choice:
     sort = c4.selectbox(
         "Sort units by",
         sorts,
-        key=PREFIX + "sort",
+        **ctl(PREFIX + "sort"),
         help="activity: mean |h|; saturation: share of gate values < 0.1 or > 0.9; "
         "memory span: 1 / (1 − mean forget gate). Largest first.",
     )

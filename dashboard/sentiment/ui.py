@@ -23,6 +23,7 @@ from core.sentiment import (
 )
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.urlstate import ctl
 
 UPLOADS_KEY = "sentiment_uploads"  # name -> TextDataset uploaded in this session
 LAST_UPLOAD_KEY = "sentiment_last_upload"  # (file_id, name, size) of the upload taken in
@@ -99,7 +100,7 @@ def dataset_picker() -> TextDataset:
         choice = st.selectbox(
             "Labelled sentences",
             options,
-            key=DATA_WIDGET,
+            **ctl(DATA_WIDGET),
             format_func=lambda k: BUNDLED[k]["title"] if k in BUNDLED else k,
         )
         ds = bundled(choice) if choice in BUNDLED else uploads()[choice]
@@ -130,34 +131,36 @@ def settings_form() -> tuple[TextConfig, ClassifierConfig, TrainConfig] | None:
     m, t, tr = ClassifierConfig(), TextConfig(), DEFAULT_TRAIN  # the defaults the CLI uses
     with st.form("sent-settings", border=True):
         c1, c2, c3, c4 = st.columns(4)
-        cell = c1.selectbox("Cell", CLASSIFIER_CELLS, key="sent-cell", format_func=str.upper)
+        cell = c1.selectbox("Cell", CLASSIFIER_CELLS, **ctl("sent-cell"), format_func=str.upper)
         sizes = [16, 32, 64, 128]
-        embed = c1.select_slider("Embedding size E", sizes, m.embed_dim, key="sent-embed")
-        hidden = c2.select_slider("Hidden units H", sizes, m.hidden_size, key="sent-hidden")
-        layers = c2.slider("Layers L", 1, 3, m.num_layers, key="sent-layers")
-        bidir = c3.toggle("Bidirectional", m.bidirectional, key="sent-bidir")
+        embed = c1.select_slider("Embedding size E", sizes, m.embed_dim, **ctl("sent-embed"))
+        hidden = c2.select_slider("Hidden units H", sizes, m.hidden_size, **ctl("sent-hidden"))
+        layers = c2.slider("Layers L", 1, 3, m.num_layers, **ctl("sent-layers"))
+        bidir = c3.toggle("Bidirectional", m.bidirectional, **ctl("sent-bidir"))
         attention = c3.toggle(
             "Attention pooling",
             m.attention,
-            key="sent-attention",
+            **ctl("sent-attention"),
             help="Pool the words by learned weights (shown per word below) instead of reading "
             "only the last state.",
         )
-        dropout = c3.slider("Dropout", 0.0, 0.6, m.dropout, 0.05, key="sent-dropout")
+        dropout = c3.slider("Dropout", 0.0, 0.6, m.dropout, 0.05, **ctl("sent-dropout"))
         vocab = c4.select_slider(
-            "Vocabulary cap", [2000, 5000, 10000, 20000], t.max_vocab, key="sent-vocab"
+            "Vocabulary cap", [2000, 5000, 10000, 20000], t.max_vocab, **ctl("sent-vocab")
         )
-        max_len = c4.slider("Max words per sentence", 10, 120, t.max_len, 5, key="sent-maxlen")
+        max_len = c4.slider("Max words per sentence", 10, 120, t.max_len, 5, **ctl("sent-maxlen"))
         e1, e2, e3, e4 = st.columns(4)
-        epochs = e1.slider("Epochs", 1, 30, tr.epochs, key="sent-epochs")
+        epochs = e1.slider("Epochs", 1, 30, tr.epochs, **ctl("sent-epochs"))
         batch = e2.select_slider(
-            "Batch size", [16, 32, 64, 128, 256], tr.batch_size, key="sent-batch"
+            "Batch size", [16, 32, 64, 128, 256], tr.batch_size, **ctl("sent-batch")
         )
-        lr = e3.select_slider("Learning rate", [1e-3, 2e-3, 3e-3, 5e-3, 1e-2], tr.lr, key="sent-lr")
+        lr = e3.select_slider(
+            "Learning rate", [1e-3, 2e-3, 3e-3, 5e-3, 1e-2], tr.lr, **ctl("sent-lr")
+        )
         early = e4.toggle(
             "Early stopping",
             tr.early_stopping,
-            key="sent-early",
+            **ctl("sent-early"),
             help=f"Stop when the validation loss has not improved for {tr.patience} epochs and "
             "keep the weights of the best epoch (it rises after 2-3 epochs: more epochs "
             "memorise the training sentences).",

@@ -17,6 +17,7 @@ from core.forecast.stock_model import INPUTS, MODES, StockConfig
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
 from dashboard.common.ui import chart_config
+from dashboard.common.urlstate import ctl
 from dashboard.stocks.figures import candlestick_figure, compare_figure, currency_of
 
 SELECTED_KEY = "stocks_selected"  # name of the dataset the forecast uses
@@ -155,7 +156,7 @@ def settings_form(ds: Dataset) -> tuple[StockConfig, BacktestConfig] | None:
             "Forecasting mode",
             MODES,
             format_func=MODE_LABELS.get,
-            key="stocks-mode",
+            **ctl("stocks-mode"),
             help="What the network sees: daily returns (default), prices divided by the "
             "window's last price, or raw price levels (shown to see why they fail).",
         )
@@ -168,22 +169,22 @@ def settings_form(ds: Dataset) -> tuple[StockConfig, BacktestConfig] | None:
             "they become derived features: log(High / Close), log(Low / Close), "
             "log(Open / Close) and the daily log change of Volume.",
         )
-        horizon = c2.slider("Horizon (trading days)", 1, 30, 1, key="stocks-horizon")
+        horizon = c2.slider("Horizon (trading days)", 1, 30, 1, **ctl("stocks-horizon"))
         strategy = c2.radio(
             "Multi-step strategy",
             ("direct", "recursive"),
-            key="stocks-strategy",
+            **ctl("stocks-strategy"),
             help="direct: one network predicts all H days at once; recursive: a one-step "
             "network is fed its own predictions H times.",
         )
         interval = c2.select_slider(
-            "Prediction interval", [0.5, 0.8, 0.9, 0.95], 0.8, key="stocks-interval",
+            "Prediction interval", [0.5, 0.8, 0.9, 0.95], 0.8, **ctl("stocks-interval"),
             format_func=lambda v: f"{v:.0%}",
         )  # fmt: skip
-        origins = c3.slider("Backtest origins", 5, 60, 20, key="stocks-origins")
-        refit = c3.slider("Refit the network every k origins", 1, 20, 5, key="stocks-refit")
-        epochs = c3.slider("Epochs per fit", 2, 30, 6, key="stocks-epochs")
-        lookback = c3.slider("Lookback (days)", 5, 120, 20, key="stocks-lookback")
+        origins = c3.slider("Backtest origins", 5, 60, 20, **ctl("stocks-origins"))
+        refit = c3.slider("Refit the network every k origins", 1, 20, 5, **ctl("stocks-refit"))
+        epochs = c3.slider("Epochs per fit", 2, 30, 6, **ctl("stocks-epochs"))
+        lookback = c3.slider("Lookback (days)", 5, 120, 20, **ctl("stocks-lookback"))
         go = st.form_submit_button(
             "Run the walk-forward backtest",
             type="primary",

@@ -24,6 +24,7 @@ from core.text import (
 )
 from dashboard.common import state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.urlstate import ctl
 
 GEN_KEY = "text_generation"  # the last Generation
 GEN_OWNER_KEY = "text_generation_model"  # id() of the model that made it
@@ -75,7 +76,7 @@ def _from_paste(text: str) -> Corpus:
 
 def corpus_picker() -> Corpus | None:
     """Bundled Shakespeare, pasted or uploaded UTF-8 text; None (with a message) until usable."""
-    source = st.radio("Text to learn from", SOURCES, horizontal=True, key="text-source")
+    source = st.radio("Text to learn from", SOURCES, horizontal=True, **ctl("text-source"))
     try:
         if source == SOURCES[0]:
             corpus = shakespeare()
@@ -113,29 +114,31 @@ def corpus_picker() -> Corpus | None:
 
 def settings_picker() -> tuple[CharModelConfig, CharTrainConfig] | None:
     """A preset, adjustable in an expander; None (with the config's message) when invalid."""
-    name = st.radio("Preset", list(PRESETS), horizontal=True, key="text-preset")
+    name = st.radio("Preset", list(PRESETS), horizontal=True, **ctl("text-preset"))
     m, t, help_text = PRESETS[name]
     st.caption(help_text)
     k = f"text-{name}-"  # widget keys per preset: switching presets restores its values
     with st.expander("Model and training settings"):
         c1, c2, c3 = st.columns(3)
-        cell = c1.selectbox("Cell", CELLS, index=CELLS.index(m.cell), key=k + "cell")
-        layers = c1.slider("Layers (L)", 1, 4, m.num_layers, key=k + "layers")
+        cell = c1.selectbox("Cell", CELLS, index=CELLS.index(m.cell), **ctl(k + "cell"))
+        layers = c1.slider("Layers (L)", 1, 4, m.num_layers, **ctl(k + "layers"))
         hidden = c1.select_slider(
-            "Units per layer (H)", [32, 64, 128, 256, 512], m.hidden_size, key=k + "hidden"
+            "Units per layer (H)", [32, 64, 128, 256, 512], m.hidden_size, **ctl(k + "hidden")
         )
-        embed = c2.select_slider("Embedding size (E)", [8, 16, 32, 64], m.embed_size, key=k + "e")
-        dropout = c2.slider("Dropout between layers", 0.0, 0.5, m.dropout, 0.05, key=k + "drop")
-        epochs = c2.number_input("Passes over the text", 1, 1000, t.epochs, key=k + "epochs")
+        embed = c2.select_slider(
+            "Embedding size (E)", [8, 16, 32, 64], m.embed_size, **ctl(k + "e")
+        )
+        dropout = c2.slider("Dropout between layers", 0.0, 0.5, m.dropout, 0.05, **ctl(k + "drop"))
+        epochs = c2.number_input("Passes over the text", 1, 1000, t.epochs, **ctl(k + "epochs"))
         batch = c3.select_slider("Streams (B)", [4, 8, 16, 32, 50, 64, 128], t.batch_size,
-                                 key=k + "batch")  # fmt: skip
+                                 **ctl(k + "batch"))  # fmt: skip
         seq = c3.select_slider("Chunk length (T, BPTT)", [16, 32, 50, 64, 100, 128, 256],
-                               t.seq_len, key=k + "seq")  # fmt: skip
+                               t.seq_len, **ctl(k + "seq"))  # fmt: skip
         lr = c3.select_slider("Learning rate", [5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2],
-                              t.lr, key=k + "lr")  # fmt: skip
+                              t.lr, **ctl(k + "lr"))  # fmt: skip
         clip = c1.number_input("Gradient clipping (global norm)", 0.1, 100.0, t.clip_norm or 1.0,
-                               key=k + "clip")  # fmt: skip
-        seed = c2.number_input("Seed", 0, 2**31 - 1, t.seed, key=k + "seed")
+                               **ctl(k + "clip"))  # fmt: skip
+        seed = c2.number_input("Seed", 0, 2**31 - 1, t.seed, **ctl(k + "seed"))
     try:
         return (
             m.replace(cell=cell, num_layers=layers, hidden_size=hidden, embed_size=embed,

@@ -18,6 +18,7 @@ from core.data import Dataset, synthetic
 from core.training.device import device_choices
 from core.training.presets import PRESETS
 from dashboard.common import state
+from dashboard.common.urlstate import ctl, locked
 
 SAVED_KEY = "_train_settings"
 # kept across page visits besides DEFAULTS and the preset's keys (non-widget keys included)
@@ -165,7 +166,7 @@ def data_source() -> Dataset:
     names = [*state.datasets(), SYNTHETIC_LABEL]
     _ensure_choice("train-source", names, names[0])
     c = st.columns([4, 1])
-    source = c[0].selectbox("Data source", names, key="train-source")
+    source = c[0].selectbox("Data source", names, **ctl("train-source"))
     if source != SYNTHETIC_LABEL:
         ds = state.datasets()[source]
         options = ["all", *(n for n in ROW_CHOICES if n < len(ds.frame))]
@@ -173,17 +174,17 @@ def data_source() -> Dataset:
         rows = c[1].selectbox(
             "History",
             options,
-            key="train-rows",
+            **ctl("train-rows"),
             format_func=lambda n: "all rows" if n == "all" else f"last {n:,} rows",
             help="A shorter, recent history trains faster and stays closer to today's levels.",
         )
         return ds if rows == "all" else ds.tail(rows)
     c = st.columns(4)
     kind = c[0].selectbox(
-        "Generator", list(SYN_DEFAULTS), key="train-syn-kind", on_change=_reset_synthetic
+        "Generator", list(SYN_DEFAULTS), **ctl("train-syn-kind"), on_change=_reset_synthetic
     )
-    n = c[1].number_input("Length (steps)", 100, 20_000, step=100, key="train-syn-n")
-    seed = c[2].number_input("Noise seed", 0, 10_000, key="train-syn-seed")
+    n = c[1].number_input("Length (steps)", 100, 20_000, step=100, **ctl("train-syn-n"))
+    seed = c[2].number_input("Noise seed", 0, 10_000, **ctl("train-syn-seed"))
     params: dict[str, float] = {}
     labels = {"period": "Period (steps)", "amplitude": "Amplitude", "slope": "Trend per step"}
     labels["noise"] = "Noise (std. dev.)"
@@ -191,7 +192,7 @@ def data_source() -> Dataset:
     for i, name in enumerate(SYN_DEFAULTS[kind]):
         low = 2.0 if name == "period" else (-1.0 if name == "slope" else 0.0)
         params[name] = extra[i].number_input(
-            labels[name], min_value=low, max_value=1000.0, key=f"train-syn-{name}", format="%g"
+            labels[name], min_value=low, max_value=1000.0, format="%g", **ctl(f"train-syn-{name}")
         )
     with c[3]:
         st.caption(f"`{kind}`: " + (_doc_line(kind)))
@@ -213,18 +214,18 @@ def data_settings(ds: Dataset) -> DataConfig | str:
         c for c in st.session_state.get("train-features", []) if c in cols
     ]
     c = st.columns([1, 2, 1, 1, 1, 1])
-    target = c[0].selectbox("Target column", cols, key="train-target")
+    target = c[0].selectbox("Target column", cols, **ctl("train-target"))
     features = c[1].multiselect(
         "Input features",
         cols,
-        key="train-features",
+        **ctl("train-features"),
         placeholder="the target only",
         help="Columns the network reads in each window; empty means the target's own past.",
     )
-    lookback = c[2].number_input("Lookback T (steps)", 1, 500, key="train-lookback")
-    horizon = c[3].number_input("Horizon K (steps)", 1, 100, key="train-horizon")
-    val = c[4].number_input("Validation share", 0.0, 0.5, step=0.05, key="train-val")
-    test = c[5].number_input("Test share", 0.0, 0.5, step=0.05, key="train-test")
+    lookback = c[2].number_input("Lookback T (steps)", 1, 500, **ctl("train-lookback"))
+    horizon = c[3].number_input("Horizon K (steps)", 1, 100, **ctl("train-horizon"))
+    val = c[4].number_input("Validation share", 0.0, 0.5, step=0.05, **ctl("train-val"))
+    test = c[5].number_input("Test share", 0.0, 0.5, step=0.05, **ctl("train-test"))
     normalize = normalize_setting(ds)
     try:
         return DataConfig(
@@ -267,14 +268,19 @@ NORMALIZE_LABELS = {
 }
 
 
+def default_normalize(ds: Dataset) -> str:
+    """Relative windows for positive dated data (prices), level windows otherwise."""
+    positive = bool((ds.frame.select_dtypes("number") > 0).all().all())
+    return "ratio" if positive and isinstance(ds.frame.index, pd.DatetimeIndex) else "level"
+
+
 def normalize_setting(ds: Dataset) -> str:
     """How each window is presented to the network; relative modes for positive price data.
 
     A network fed price levels meets test prices outside the training range (a stock that
     doubled) and cannot extrapolate; a relative window looks alike at any price level.
     """
-    positive = bool((ds.frame.select_dtypes("number") > 0).all().all())
-    default = "ratio" if positive and isinstance(ds.frame.index, pd.DatetimeIndex) else "level"
+    default = default_normalize(ds)
     if st.session_state.get("train-normalize-for") != ds.name:
         st.session_state["train-normalize-for"] = ds.name
         st.session_state["train-normalize"] = default
@@ -282,7 +288,7 @@ def normalize_setting(ds: Dataset) -> str:
         "Window values",
         list(NORMALIZE_LABELS),
         format_func=NORMALIZE_LABELS.get,
-        key="train-normalize",
+        **ctl("train-normalize"),
         horizontal=True,
         help="Prices trend out of the range seen in training: predicting the change from the "
         "last value keeps working at new price levels, where a model of raw levels fails "
@@ -294,32 +300,39 @@ def normalize_setting(ds: Dataset) -> str:
 def model_settings() -> tuple[ModelConfig, TrainConfig] | str:
     """Preset, model and optimisation widgets; both configs or the message of what is wrong."""
     top = st.columns([2, 5])
-    preset = top[0].selectbox("Preset", list(PRESETS), key="train-preset", on_change=_apply_preset)
+    preset = top[0].selectbox(
+        "Preset", list(PRESETS), **ctl("train-preset"), on_change=_apply_preset
+    )
     top[1].caption(f"**{preset}**: {PRESETS[preset]['help']}. Choosing a preset fills the form.")
     m = st.columns(5)
-    cell = m[0].selectbox("Cell", CELLS, key="train-cell", format_func=str.upper)
-    hidden = m[1].select_slider("Hidden size H", HIDDEN_GRID, key="train-hidden")
-    layers = m[2].number_input("Layers L", 1, 8, key="train-layers")
-    dropout = m[3].number_input("Dropout", 0.0, 0.9, step=0.05, key="train-dropout")
-    bidir = m[4].toggle("Bidirectional", key="train-bidir")
+    cell = m[0].selectbox("Cell", CELLS, **ctl("train-cell"), format_func=str.upper)
+    hidden = m[1].select_slider("Hidden size H", HIDDEN_GRID, **ctl("train-hidden"))
+    layers = m[2].number_input("Layers L", 1, 8, **ctl("train-layers"))
+    dropout = m[3].number_input("Dropout", 0.0, 0.9, step=0.05, **ctl("train-dropout"))
+    bidir = m[4].toggle("Bidirectional", **ctl("train-bidir"))
     t = st.columns(5)
-    optimizer = t[0].selectbox("Optimizer", OPTIMIZERS, key="train-optimizer")
+    optimizer = t[0].selectbox("Optimizer", OPTIMIZERS, **ctl("train-optimizer"))
     lr = t[1].select_slider(
-        "Learning rate", LR_GRID, key="train-lr", format_func=lambda v: f"{v:g}"
+        "Learning rate", LR_GRID, **ctl("train-lr"), format_func=lambda v: f"{v:g}"
     )
-    batch = t[2].select_slider("Batch size B", BATCH_GRID, key="train-batch")
-    epochs = t[3].number_input("Epochs", 1, 10_000, key="train-epochs")
-    seed = t[4].number_input("Seed", 0, 1_000_000, key="train-seed")
+    batch = t[2].select_slider("Batch size B", BATCH_GRID, **ctl("train-batch"))
+    epochs = t[3].number_input("Epochs", 1, 10_000, **ctl("train-epochs"))
+    seed = t[4].number_input("Seed", 0, 1_000_000, **ctl("train-seed"))
     r = st.columns(5)
-    clip_on = r[0].toggle("Gradient clipping", key="train-clip-on")
+    clip_on = r[0].toggle("Gradient clipping", **ctl("train-clip-on"))
     clip = r[1].number_input(
-        "Clip norm", 0.01, 100.0, key="train-clip", disabled=not clip_on, format="%g"
+        "Clip norm",
+        0.01,
+        100.0,
+        key="train-clip",
+        disabled=not clip_on or locked("train-clip"),
+        format="%g",
     )
-    scheduler = r[2].toggle("LR drop on plateau", key="train-scheduler")
-    early = r[3].toggle("Early stopping", key="train-early")
-    patience = r[3].number_input("Patience (epochs)", 1, 1000, key="train-patience")
+    scheduler = r[2].toggle("LR drop on plateau", **ctl("train-scheduler"))
+    early = r[3].toggle("Early stopping", **ctl("train-early"))
+    patience = r[3].number_input("Patience (epochs)", 1, 1000, **ctl("train-patience"))
     _ensure_choice("train-device", device_choices(), "auto")
-    device = r[4].selectbox("Device", device_choices(), key="train-device")
+    device = r[4].selectbox("Device", device_choices(), **ctl("train-device"))
     try:
         model = ModelConfig(
             cell=cell,
