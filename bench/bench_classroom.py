@@ -24,12 +24,10 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +42,7 @@ from bench.bench_sessions import (  # noqa: E402
     page_loads,
     pct,
 )
-from bench.common import table  # noqa: E402
+from bench.common import serve_dashboard, table  # noqa: E402
 
 FIRST_LOSS = re.compile(r"Epochs done\s+([1-9]\d*) / \d+")
 IN_LINE = re.compile(r"\d+(?:st|nd|rd|th) in line")
@@ -52,29 +50,11 @@ IN_LINE = re.compile(r"\d+(?:st|nd|rd|th) in line")
 
 def start_server(backend: str, runs_dir: str, max_jobs: int = 2) -> tuple[subprocess.Popen, str]:
     """The dashboard on ``backend`` (thread or ray), on a free port; returns (process, url)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = dict(os.environ, LSTMLAB_THREADS="1", LSTMLAB_MAX_JOBS=str(max_jobs),
                LSTMLAB_RUNS_DIR=runs_dir, LSTMLAB_BACKEND=backend,
                RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_AUTH_MODE="disabled")  # fmt: skip
     env.pop("RAY_ADDRESS", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port",
-         str(port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("the server did not become healthy in 180 s")
+    return serve_dashboard(env, ("--server.headless", "true"))
 
 
 def stop_server(proc: subprocess.Popen) -> None:

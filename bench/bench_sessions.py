@@ -25,18 +25,16 @@ import argparse
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import table  # noqa: E402
+from bench.common import serve_dashboard, table  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -72,27 +70,9 @@ def server_cpu(pid: int, window: float) -> float:
 
 
 def start_server(flags: list[str], max_jobs: int, runs_dir: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = dict(os.environ, LSTMLAB_THREADS="1", LSTMLAB_MAX_JOBS=str(max_jobs),
                LSTMLAB_RUNS_DIR=runs_dir)  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port",
-         str(port), *flags],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("the server did not become healthy in 180 s")
+    return serve_dashboard(env, tuple(flags))
 
 
 def open_session(browser, url: str, timeout_ms: float):
