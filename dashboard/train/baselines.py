@@ -2,7 +2,7 @@
 
 The report comes from :mod:`core.forecast.comparison` (computed in the training job and
 saved with the run). A season length other than the report's is computed here on demand
-(a few seconds at most: the statistical models are fitted once) and kept for the run.
+(the statistical models are fitted once per season length) and kept for the run.
 """
 
 from __future__ import annotations

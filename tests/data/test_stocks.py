@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yfinance as yf
-from stock_fakes import combine, fake_download, history
+from stock_fakes import INDEX_DTYPE, combine, fake_download, history
 from yfinance.exceptions import YFRateLimitError
 
 from core.data import read_series_csv, stocks
@@ -38,7 +38,7 @@ def test_fake_matches_yfinance_17_layout():
     raw = combine({"MSFT": history("MSFT")})
     assert list(raw.columns.names) == ["Price", "Ticker"]
     assert [c for c, _ in raw.columns] == ["Close", "High", "Low", "Open", "Volume"]
-    assert raw.index.name == "Date" and str(raw.index.dtype) == "datetime64[s]"
+    assert raw.index.name == "Date" and str(raw.index.dtype) == INDEX_DTYPE
     assert raw[("Volume", "MSFT")].dtype == np.int64
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yfinance as yf
 from curl_cffi import requests as creq
-from stock_fakes import combine, history
+from stock_fakes import INDEX_DTYPE, combine, history
 from yfinance.data import YfData
 
 from core.data import stocks
@@ -104,7 +104,7 @@ def test_real_yfinance_builds_the_layout_our_fakes_build(monkeypatch):
     assert list(real.columns) == list(fake.columns)
     assert list(real.columns.names) == list(fake.columns.names) == ["Price", "Ticker"]
     assert real.index.name == fake.index.name == "Date"
-    assert str(real.index.dtype) == str(fake.index.dtype) == "datetime64[s]"
+    assert str(real.index.dtype) == str(fake.index.dtype) == INDEX_DTYPE
     assert list(real.dtypes) == list(fake.dtypes)
     np.testing.assert_allclose(real[("Close", "MSFT")], src["Close"])
 

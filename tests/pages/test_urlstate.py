@@ -257,14 +257,20 @@ def test_other_pages_take_their_link_and_note_junk(page, link, key, value):
     assert query(at) == link
 
 
-def test_a_gates_link_opened_before_any_run_applies_once_a_run_exists(two_layer_run):
+def test_a_gates_link_opened_before_any_run_applies_to_the_demo_model_then_to_a_trained_run(
+    two_layer_run,
+):
+    """With nothing trained, Gates shows the shipped demo model (issue 18): a link's tab,
+    span and window apply to it at once; a run trained later replaces it, error-free."""
     at = open_link("gates", {"tab": "Summary", "span": "test", "by": "index", "win": "3"})
-    assert any("Train a model first" in i.value for i in at.info)
+    assert any("Demo model" in i.value for i in at.info), "the demo model is labelled"
+    ss = at.session_state
+    assert (ss["gates-tab"], ss["gates-span"], ss["gates-k-test"]) == ("Summary", "test", 3)
     at.query_params.clear()  # moving to Train and back clears the address in a browser
     at.session_state["run"] = two_layer_run
     at.run()
-    ss = at.session_state
-    assert (ss["gates-tab"], ss["gates-span"], ss["gates-k-test"]) == ("Summary", "test", 3)
+    assert not at.exception and not errors_of(at)
+    assert not any("Demo model" in i.value for i in at.info)
 
 
 def test_names_streamlit_keeps_cannot_be_registered():

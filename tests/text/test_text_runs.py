@@ -259,5 +259,5 @@ def test_cli_lists_the_kind_and_exports_a_text_checkpoint(tmp_path, text_run):
     assert out.returncode == 2
     assert out.stderr.strip() == (
         "error: run 'cli text' is a text model: ONNX export is for forecasters only "
-        "(export its checkpoint with --checkpoint)"
+        "(export its checkpoint with --checkpoint, its history with --tensorboard)"
     )

@@ -128,8 +128,10 @@ def resample(
             f"resample rule must be a frequency alias such as 'D', 'W', 'ME'; got {rule!r}"
         )
     try:
-        offset = to_offset(rule.strip())
-    except (ValueError, TypeError) as exc:
+        with warnings.catch_warnings():  # pandas 2 only warns on the aliases pandas 3 refuses
+            warnings.simplefilter("error", FutureWarning)
+            offset = to_offset(rule.strip())
+    except (ValueError, TypeError, FutureWarning) as exc:
         raise DataError(
             f"Unknown frequency {rule!r} ({exc}); use an alias such as 'h', 'D', 'B', 'W', 'ME'."
         ) from None

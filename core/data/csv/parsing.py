@@ -241,8 +241,9 @@ def _as_text(col: pd.Series) -> pd.Series:
     """The date column as strings (pandas may have read 20240105 or 1704412800 as numbers)."""
     if col.dtype == "str":
         return col
-    if col.dtype.kind == "f" and bool((col.dropna() % 1 == 0).all()):
-        col = col.astype("Int64")
+    whole = col.dropna()
+    if col.dtype.kind == "f" and bool(((whole % 1 == 0) & (whole.abs() < 2.0**53)).all()):
+        col = col.astype("Int64")  # whole numbers a float holds exactly (beyond: left as is)
     return col.astype("str").where(col.notna())
 
 
