@@ -31,6 +31,16 @@ say "installing requirements"
 "${PIP[@]}" install -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
 "$VENV/bin/python" -c 'import torch, streamlit' || { echo "setup failed" >&2; exit 1; }
 
+# The pages' optional features (Tune: optuna; baselines: statsforecast; exports: onnx,
+# onnxruntime, tensorboard), so that the dashboard a user starts is the one CI tests; Ray too
+# when asked for. A failure here leaves the lab working: those pages say what is missing.
+EXTRAS=(-r requirements-tune.txt -r requirements-stats.txt -r requirements-onnx.txt)
+[ "${LSTMLAB_BACKEND:-thread}" = "ray" ] && EXTRAS+=(-r requirements-ray.txt)
+say "installing the optional features (Tune, baselines, exports${LSTMLAB_BACKEND:+, backend $LSTMLAB_BACKEND})"
+if ! "${PIP[@]}" install "${EXTRAS[@]}" 2> >(grep -v '^WARNING: Location' >&2); then
+  say "optional features not installed: the pages that need them say so"
+fi
+
 if [ "${1:-}" = "--dev" ]; then
   say "installing test tools"
   "${PIP[@]}" install -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
