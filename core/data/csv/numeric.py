@@ -81,7 +81,9 @@ def numeric_column(s: pd.Series, decimal: str) -> _Column:
     if kind == "b":
         return _Column(s.to_numpy(dtype="float64"), boolean=True)
     if decimal == ",":  # plain "12,5" here; "1.234,5" and "1.000" go through _clean_numbers
-        plain = s.where(~s.str.contains(".", regex=False, na=False)).str.replace(",", ".", regex=False)
+        plain = s.where(~s.str.contains(".", regex=False, na=False)).str.replace(
+            ",", ".", regex=False
+        )
         num = pd.to_numeric(plain, errors="coerce")
     else:
         num = pd.to_numeric(s, errors="coerce")
