@@ -101,14 +101,20 @@ metric_row(
     }
 )
 col_bar, col_cm, col_bow = st.columns(3)
-col_bar.plotly_chart(figs.scores_figure(res), width="stretch", key="sent-scores")
+col_bar.plotly_chart(
+    figs.scores_figure(res), width="stretch", key="sent-scores", config=chart_config()
+)
 col_cm.plotly_chart(
-    figs.confusion_figure(res["model"], "Confusion: model"), width="stretch", key="sent-cm"
+    figs.confusion_figure(res["model"], "Confusion: model"),
+    width="stretch",
+    key="sent-cm",
+    config=chart_config(),
 )
 col_bow.plotly_chart(
     figs.confusion_figure(res["bag_of_words"], "Confusion: bag of words"),
     width="stretch",
     key="sent-cm-bow",
+    config=chart_config(),
 )
 per_class = pd.DataFrame(
     [
@@ -142,11 +148,17 @@ except ValueError as e:
 labels = figs.word_labels(expl.words, expl.known)
 col_p, col_a = st.columns([1, 2])
 col_p.plotly_chart(
-    figs.probability_figure(expl.classes, expl.probs), width="stretch", key="sent-prob"
+    figs.probability_figure(expl.classes, expl.probs),
+    width="stretch",
+    key="sent-prob",
+    config=chart_config(),
 )
 if expl.attention is not None:
     col_a.plotly_chart(
-        figs.attention_figure(labels, expl.attention), width="stretch", key="sent-att"
+        figs.attention_figure(labels, expl.attention),
+        width="stretch",
+        key="sent-att",
+        config=chart_config(),
     )
 else:
     col_a.info("Turn on *Attention pooling* and retrain to see which words the classifier reads.")

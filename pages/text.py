@@ -9,6 +9,7 @@ from core.runs.formats.text import text_run_bytes
 from core.tasks.text import text_task
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.runs import notes as runs_notes
 from dashboard.text import link as text_link
 from dashboard.text import tabs as text_tabs
@@ -76,6 +77,7 @@ def live() -> None:
         bpc_figure(history, baselines, "Bits per character while training"),
         width="stretch",
         key="text-bpc",
+        config=chart_config(),
     )
     with sample:
         if samples:

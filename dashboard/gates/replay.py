@@ -124,10 +124,12 @@ def draw_snapshot(run: ForecastRun, rec: GateRecording, epoch: int, choice: Choi
     left, right = st.columns(2)
     if run.fit is not None and run.fit.history:
         fig = replay_loss_figure(run.fit.history, epoch, run.fit.best_epoch)
-        left.plotly_chart(fig, width="stretch", key=PREFIX + "replay-loss")
+        left.plotly_chart(fig, width="stretch", key=PREFIX + "replay-loss", config=chart_config())
     trend = gate_trend(rec, choice.layer, choice.direction)
     if len(trend) > 1:  # a vanilla RNN has no gates to follow
-        right.plotly_chart(trend_figure(trend, epoch), width="stretch", key=PREFIX + "trend")
+        right.plotly_chart(
+            trend_figure(trend, epoch), width="stretch", key=PREFIX + "trend", config=chart_config()
+        )
     loss = f", validation loss {snap.val_loss:.4g}" if snap.val_loss is not None else ""
     fig = gate_heatmaps_figure(
         win.raw,

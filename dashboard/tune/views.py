@@ -12,6 +12,7 @@ import streamlit as st
 from core.jobs.threads import FINISHED, Job
 from dashboard.common import jobs, state
 from dashboard.common.safe_text import md_escape
+from dashboard.common.ui import chart_config
 from dashboard.tune import figures
 
 BASELINE_WORDS = {
@@ -85,22 +86,24 @@ def charts(snap: dict) -> None:
     left, right = st.columns(2)
     with left:
         if history is not None:
-            st.plotly_chart(history, width="stretch", key="tune-fig-history")
+            st.plotly_chart(history, width="stretch", key="tune-fig-history", config=chart_config())
         else:
             st.caption("The optimisation history appears when the first trial completes.")
     with right:
         if curves is not None:
-            st.plotly_chart(curves, width="stretch", key="tune-fig-curves")
+            st.plotly_chart(curves, width="stretch", key="tune-fig-curves", config=chart_config())
         else:
             st.caption("Learning curves appear after each trial's first epoch.")
     if parallel is not None:
-        st.plotly_chart(parallel, width="stretch", key="tune-fig-parallel")
+        st.plotly_chart(parallel, width="stretch", key="tune-fig-parallel", config=chart_config())
     else:
         st.caption("Parallel coordinates appear once two trials completed.")
     left, right = st.columns(2)
     with left:
         if importance is not None:
-            st.plotly_chart(importance, width="stretch", key="tune-fig-importance")
+            st.plotly_chart(
+                importance, width="stretch", key="tune-fig-importance", config=chart_config()
+            )
         else:
             st.caption(
                 f"Parameter importances appear once {figures.MIN_FOR_IMPORTANCE} trials "
