@@ -18,6 +18,7 @@ from core.export.source import ExportRefused
 from core.models.onnx_export import ExportError
 from core.runs.store import RunError, RunInfo, RunStore
 from dashboard.common.safe_text import md_escape
+from dashboard.runs.kept import keep, kept, offer
 
 TABLE_KEY = "_runs_export_table"  # {"id", "result", "models"}
 BUNDLE_KEY = "_runs_export_bundle"  # {"id", "variant", "bytes"}
@@ -59,9 +60,9 @@ def quantized(store: RunStore, info: RunInfo, slug: str) -> None:
             got = _attempt(actions.comparison, store, info.id, ("fp32", "int8", "fp16"),
                            REPEATS, torch.get_num_threads(), BUDGET_S)  # fmt: skip
         if got is not None:
-            st.session_state[TABLE_KEY] = {"id": info.id, "result": got[0], "models": got[1]}
-    built = st.session_state.get(TABLE_KEY)
-    if not built or built["id"] != info.id:
+            keep(TABLE_KEY, info.id, result=got[0], models=got[1])
+    built = kept(TABLE_KEY, info.id)
+    if built is None:
         return
     result = built["result"]
     st.dataframe(
@@ -93,13 +94,13 @@ def quantized(store: RunStore, info: RunInfo, slug: str) -> None:
     )
     cols = st.columns(3)
     for col, (name, data) in zip(cols, built["models"].items(), strict=False):
-        col.download_button(
+        offer(
             f"ONNX {name} ({len(data) / 1024:.1f} KB)",
             data,
             f"{slug}.{name}.onnx",
             "application/octet-stream",
             key=f"runs-dl-onnx-{name}",
-            icon=":material/download:",
+            where=col,
         )
 
 
@@ -115,16 +116,15 @@ def bundle(store: RunStore, info: RunInfo, slug: str) -> None:
         with st.spinner("Building the bundle…"):
             data = _attempt(actions.bundle, store, info.id, variant)
         if data is not None:
-            st.session_state[BUNDLE_KEY] = {"id": info.id, "variant": variant, "bytes": data}
-    built = st.session_state.get(BUNDLE_KEY)
-    if built and built["id"] == info.id:
-        st.download_button(
+            keep(BUNDLE_KEY, info.id, variant=variant, bytes=data)
+    built = kept(BUNDLE_KEY, info.id)
+    if built is not None:
+        offer(
             f"Bundle, {built['variant']} (.zip, {len(built['bytes']) / 1024:.0f} KB)",
             built["bytes"],
             f"{slug}.{built['variant']}.bundle.zip",
             "application/zip",
             key="runs-dl-bundle",
-            icon=":material/download:",
         )
 
 
@@ -141,16 +141,15 @@ def tensorboard(store: RunStore, info: RunInfo, slug: str) -> None:
         series = _attempt(actions.tensorboard_series, store, info.id)
         data = _attempt(zip_bytes, series, slug) if series is not None else None
         if data is not None:
-            st.session_state[TB_KEY] = {"id": info.id, "bytes": data, "tags": sorted(series)}
-    built = st.session_state.get(TB_KEY)
-    if built and built["id"] == info.id:
-        st.download_button(
+            keep(TB_KEY, info.id, bytes=data, tags=sorted(series))
+    built = kept(TB_KEY, info.id)
+    if built is not None:
+        offer(
             "TensorBoard logs (.zip)",
             built["bytes"],
             f"{slug}.tensorboard.zip",
             "application/zip",
             key="runs-dl-tb",
-            icon=":material/download:",
         )
         st.caption(md_escape("Scalars: " + ", ".join(built["tags"])))
 

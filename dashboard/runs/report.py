@@ -20,6 +20,7 @@ from core.runs.store import RunStore
 from dashboard.common.figures import loss_figure, plot_config
 from dashboard.common.safe_text import md_escape
 from dashboard.gates.figures import gate_heatmaps_figure
+from dashboard.runs.kept import keep, kept, offer
 from dashboard.train.figures import forecast_figure
 
 STYLE = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;
@@ -106,17 +107,16 @@ def download(store: RunStore, run_id: str, name: str, slug: str) -> None:
     key = "_runs_report"
     if st.button("Build the HTML report", key="runs-report-build", icon=":material/summarize:"):
         try:
-            st.session_state[key] = (run_id, report_html(forecaster_runs.load(store, run_id), name))
+            keep(key, run_id, html=report_html(forecaster_runs.load(store, run_id), name))
         except (ValueError, OSError) as err:
             st.error(f"Could not build the report: {md_escape(err)}.", icon=":material/error:")
-    built = st.session_state.get(key)
-    if built and built[0] == run_id:
-        st.download_button(
+    built = kept(key, run_id)
+    if built is not None:
+        offer(
             "Report (.html)",
-            built[1],
+            built["html"],
             f"{slug}-report.html",
             "text/html",
             key="runs-dl-report",
-            icon=":material/download:",
             help="Loss, forecasts and gate heatmaps in one file that opens offline in a browser.",
         )

@@ -23,6 +23,7 @@ from dashboard.compare import runs as compare_runs_ui
 from dashboard.runs import deploy
 from dashboard.runs import kinds as run_kinds_ui
 from dashboard.runs import report as run_report
+from dashboard.runs.kept import keep, kept, offer
 
 FLASH_KEY = "_runs_flash"
 CONFIRM_KEY = "_runs_confirm_delete"
@@ -117,7 +118,7 @@ def _build_onnx(store: RunStore, run_id: str) -> None:
         check = f"Checked with onnxruntime on 16 random inputs: max |ONNX − PyTorch| = {diff:.1e}."
     except ExportError:
         check = "Not checked: onnxruntime (optional) is not installed."
-    st.session_state[ONNX_KEY] = {"id": run_id, "bytes": data, "check": check}
+    keep(ONNX_KEY, run_id, bytes=data, check=check)
 
 
 # -- widget groups ------------------------------------------------------------------------------
@@ -285,16 +286,10 @@ def export(store: RunStore, info: RunInfo) -> None:
         on_click=guarded,
         args=(_build_onnx, store, info.id),
     )
-    built = st.session_state.get(ONNX_KEY)
-    if built and built["id"] == info.id:
-        st.download_button(
-            "ONNX (.onnx)",
-            built["bytes"],
-            f"{slug}.onnx",
-            "application/octet-stream",
-            key="runs-dl-onnx",
-            icon=":material/download:",
-        )
+    built = kept(ONNX_KEY, info.id)
+    if built is not None:
+        offer("ONNX (.onnx)", built["bytes"], f"{slug}.onnx", "application/octet-stream",
+              key="runs-dl-onnx")  # fmt: skip
         st.caption(built["check"])
     if not available("onnxruntime"):
         st.caption("onnxruntime is optional: install it to check the file against PyTorch.")

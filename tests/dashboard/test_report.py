@@ -54,4 +54,4 @@ def test_runs_page_offers_the_report_of_a_forecaster(app, store):
     assert not errors_of(at), errors_of(at)
     button = next(b for b in at.get("download_button") if b.proto.label == "Report (.html)")
     assert button.proto.url  # the file is served
-    assert len(_plots(at.session_state["_runs_report"][1])) == 3
+    assert len(_plots(at.session_state["_runs_report"]["html"])) == 3
